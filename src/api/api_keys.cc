@@ -1,0 +1,66 @@
+#include "api/api_keys.h"
+
+#include "common/strings.h"
+
+namespace waggle::api {
+namespace {
+
+// Compares without early exit; the length is not secret (keys have public formats).
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  size_t n = std::max(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
+absl::StatusOr<ApiKey> ParseApiKeyFlag(std::string_view text) {
+  ApiKey key;
+  std::string_view secret = text;
+  size_t colon = text.rfind(':');
+  if (colon != std::string_view::npos) {
+    std::string_view scope = text.substr(colon + 1);
+    secret = text.substr(0, colon);
+    if (scope == "ingest") key.scope = KeyScope::kIngest;
+    else if (scope == "query") key.scope = KeyScope::kQuery;
+    else if (scope == "all") key.scope = KeyScope::kAll;
+    else {
+      return absl::InvalidArgumentError(
+          StrCat("--api-key: unknown scope '", scope, "'; use KEY, KEY:ingest, KEY:query or KEY:all"));
+    }
+  }
+  secret = TrimAsciiWhitespace(secret);
+  if (secret.empty()) return absl::InvalidArgumentError("--api-key: the key is empty");
+  key.secret = std::string(secret);
+  return key;
+}
+
+absl::Status ApiKeyRegistry::Check(const std::optional<std::string_view>& presented,
+                                   KeyScope needed) const {
+  if (keys_.empty()) return absl::OkStatus();
+  if (!presented || presented->empty()) {
+    return absl::UnauthenticatedError(
+        "missing API key: send it in the x-honeycomb-team header "
+        "(OTEL_EXPORTER_OTLP_HEADERS=x-honeycomb-team=KEY)");
+  }
+  const ApiKey* match = nullptr;
+  for (const ApiKey& key : keys_) {  // no early exit: every key is compared
+    if (ConstantTimeEquals(*presented, key.secret)) match = &key;
+  }
+  if (match == nullptr) {
+    return absl::UnauthenticatedError("unknown API key in x-honeycomb-team; check the key");
+  }
+  if ((static_cast<uint8_t>(match->scope) & static_cast<uint8_t>(needed)) == 0) {
+    return absl::PermissionDeniedError(
+        needed == KeyScope::kIngest ? "this API key may not send data (it has the query scope only)"
+                                    : "this API key may not read data (it has the ingest scope only)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace waggle::api

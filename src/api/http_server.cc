@@ -1,0 +1,195 @@
+#include "api/http_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "common/strings.h"
+
+namespace waggle::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+HttpResponse MakeResponse(const HttpRequest& request, http::status status,
+                          std::string_view content_type, std::string body) {
+  HttpResponse response{status, request.version()};
+  response.set(http::field::server, "waggle");
+  response.set(http::field::content_type, beast::string_view(content_type.data(), content_type.size()));
+  response.keep_alive(request.keep_alive());
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Session> {
+ public:
+  Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler)
+      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+
+  void Start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->body_limit(options_.max_body_bytes);
+    parser_->header_limit(options_.header_limit_bytes);
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->OnHeader(ec);
+                            });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    const auto& header = parser_->get();
+    if (auto length = parser_->content_length(); length && *length > options_.max_body_bytes) {
+      return FailAndClose(http::status::payload_too_large, PayloadTooLargeMessage());
+    }
+    if (beast::iequals(header[http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+        if (ec) return self->Close();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnRequest(ec);
+    });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted) {
+      return Close();
+    }
+    if (ec == http::error::body_limit) {
+      return FailAndClose(http::status::payload_too_large, PayloadTooLargeMessage());
+    }
+    if (ec == http::error::header_limit) {
+      return FailAndClose(http::status::request_header_fields_too_large,
+                          "request headers exceed 64 KiB");
+    }
+    FailAndClose(http::status::bad_request, StrCat("malformed HTTP request: ", ec.message()));
+  }
+
+  std::string PayloadTooLargeMessage() const {
+    return StrCat("request body exceeds the limit of ", options_.max_body_bytes,
+                  " bytes; send smaller batches");
+  }
+
+  void OnRequest(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    // Waiting for the handler (e.g. an fsync) is not idleness.
+    stream_.expires_never();
+    HttpRequest request = parser_->release();
+    auto self = shared_from_this();
+    auto executor = stream_.get_executor();
+    handler_(std::move(request), [self, executor](HttpResponse response) {
+      asio::post(executor, [self, response = std::move(response)]() mutable {
+        self->Write(std::move(response));
+      });
+    });
+  }
+
+  void Write(HttpResponse response) {
+    auto shared = std::make_shared<HttpResponse>(std::move(response));
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_write(stream_, *shared, [self = shared_from_this(), shared](beast::error_code ec, size_t) {
+      if (ec || shared->need_eof()) return self->Close();
+      self->ReadHeader();
+    });
+  }
+
+  void FailAndClose(http::status status, std::string message) {
+    auto response = std::make_shared<HttpResponse>(status, 11);
+    response->set(http::field::server, "waggle");
+    response->set(http::field::content_type, "application/json");
+    response->set(http::field::connection, "close");
+    response->body() = StrCat(R"({"error":")", message, R"("})");
+    response->prepare_payload();
+    stream_.expires_after(std::chrono::seconds(5));
+    http::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code, size_t) {
+      self->Close();
+    });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const HttpServerOptions& options_;
+  const HttpHandler& handler_;
+};
+
+HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, HttpHandler handler)
+    : io_(io), options_(options), handler_(std::move(handler)), acceptor_(asio::make_strand(io)) {}
+
+HttpServer::~HttpServer() {
+  beast::error_code ignored;
+  acceptor_.close(ignored);  // io threads are joined by now (Server owns the order)
+}
+
+absl::StatusOr<ListenAddress> HttpServer::Listen(const ListenAddress& address) {
+  beast::error_code ec;
+  tcp::resolver resolver(io_);
+  auto results = resolver.resolve(address.host, std::to_string(address.port), ec);
+  if (ec || results.empty()) {
+    return absl::InvalidArgumentError(
+        StrCat("--http ", address.ToString(), ": cannot resolve host: ", ec.message()));
+  }
+  tcp::endpoint endpoint = results.begin()->endpoint();
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(StrCat("--http ", address.ToString(), ": cannot listen: ", ec.message()));
+  }
+  Accept();
+  tcp::endpoint bound = acceptor_.local_endpoint();
+  return ListenAddress{bound.address().to_string(), bound.port()};
+}
+
+void HttpServer::Accept() {
+  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), options_, handler_)->Start();
+    } else {
+      spdlog::warn("accept failed: {}", ec.message());
+    }
+    Accept();
+  });
+}
+
+void HttpServer::Stop() {
+  asio::post(acceptor_.get_executor(), [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  });
+}
+
+}  // namespace waggle::api

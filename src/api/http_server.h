@@ -1,0 +1,55 @@
+// The HTTP/1.1 listener (Boost.Beast): keep-alive, chunked bodies, Expect: 100-continue,
+// a body-size cap (413 past it) and idle timeouts. Each request goes to one handler, which
+// may answer later from any thread (for example once the write-ahead log has synced).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http.hpp>
+
+#include "absl/status/statusor.h"
+#include "api/listen_address.h"
+
+namespace waggle::api {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+// Must be called exactly once per request, from any thread.
+using HttpReply = std::function<void(HttpResponse)>;
+using HttpHandler = std::function<void(HttpRequest&&, HttpReply)>;
+
+struct HttpServerOptions {
+  uint64_t max_body_bytes = 20ull << 20;  // Honeycomb's limit for compressed bodies
+  uint32_t header_limit_bytes = 64 * 1024;
+  int idle_timeout_seconds = 60;
+};
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();
+
+  // Binds and starts accepting; returns the address actually bound (port 0 resolved).
+  absl::StatusOr<ListenAddress> Listen(const ListenAddress& address);
+  // Stops accepting; open connections finish their current request.
+  void Stop();
+
+ private:
+  class Session;
+  void Accept();
+
+  boost::asio::io_context& io_;
+  const HttpServerOptions options_;
+  const HttpHandler handler_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+};
+
+// A response with a body and content type, keep-alive matching the request.
+HttpResponse MakeResponse(const HttpRequest& request, boost::beast::http::status status,
+                          std::string_view content_type, std::string body);
+
+}  // namespace waggle::api

@@ -1,0 +1,76 @@
+#include "api/otlp_grpc_service.h"
+
+#include <google/protobuf/arena.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include "ingest/otlp_request.h"
+
+namespace waggle::api {
+namespace {
+
+using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+
+std::optional<std::string> Metadata(const grpc::CallbackServerContext& context, std::string_view key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+  if (it == metadata.end()) return std::nullopt;
+  return std::string(it->second.data(), it->second.size());
+}
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  // absl and gRPC share the canonical code numbers.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* OtlpGrpcService::Export(grpc::CallbackServerContext* context,
+                                                  const grpc::ByteBuffer* request,
+                                                  grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+
+  auto dataset = ingest_.Authorize({Metadata(*context, "x-honeycomb-team"),
+                                    Metadata(*context, "x-honeycomb-dataset")});
+  if (!dataset.ok()) {
+    reactor->Finish(ToGrpc(dataset.status()));
+    return reactor;
+  }
+
+  std::vector<grpc::Slice> slices;
+  if (!request->Dump(&slices).ok()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "cannot read the request"));
+    return reactor;
+  }
+  std::string bytes;
+  bytes.reserve(request->Length());
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  google::protobuf::Arena arena;
+  auto* message = google::protobuf::Arena::CreateMessage<ExportTraceServiceRequest>(&arena);
+  if (absl::Status parsed = ingest::ParseOtlpTraces(ingest::OtlpEncoding::kProtobuf, bytes, message);
+      !parsed.ok()) {
+    reactor->Finish(ToGrpc(parsed));
+    return reactor;
+  }
+
+  ingest_.Export(*message, *dataset, [reactor, response](ExportOutcome outcome) {
+    if (!outcome.status.ok()) {
+      // A full disk or a full queue: UNAVAILABLE is what OTLP clients retry.
+      absl::StatusCode code = outcome.status.code() == absl::StatusCode::kResourceExhausted
+                                  ? absl::StatusCode::kUnavailable
+                                  : outcome.status.code();
+      reactor->Finish(grpc::Status(static_cast<grpc::StatusCode>(code),
+                                   std::string(outcome.status.message())));
+      return;
+    }
+    std::string body = ingest::ExportResponseBody(ingest::OtlpEncoding::kProtobuf,
+                                                  outcome.rejected_spans, outcome.error_message);
+    grpc::Slice slice(body);
+    *response = grpc::ByteBuffer(&slice, 1);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+}  // namespace waggle::api

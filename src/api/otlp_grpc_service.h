@@ -1,0 +1,25 @@
+// OTLP/gRPC TraceService/Export. It takes the raw request bytes so that a body that does not
+// parse gets INVALID_ARGUMENT with a message (not gRPC's generic INTERNAL), and finishes
+// the call from the store's thread once the batch is durable, holding no server thread.
+#pragma once
+
+#include "api/otlp_trace_ingest.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+
+namespace waggle::api {
+
+class OtlpGrpcService final
+    : public opentelemetry::proto::collector::trace::v1::TraceService::WithRawCallbackMethod_Export<
+          opentelemetry::proto::collector::trace::v1::TraceService::Service> {
+ public:
+  explicit OtlpGrpcService(OtlpTraceIngest& ingest) : ingest_(ingest) {}
+
+  grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
+
+ private:
+  OtlpTraceIngest& ingest_;
+};
+
+}  // namespace waggle::api

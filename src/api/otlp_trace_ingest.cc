@@ -1,0 +1,44 @@
+#include "api/otlp_trace_ingest.h"
+
+#include "common/strings.h"
+#include "ingest/dataset_rules.h"
+#include "ingest/otlp_span_mapper.h"
+
+namespace waggle::api {
+
+absl::StatusOr<std::optional<std::string>> OtlpTraceIngest::Authorize(
+    const IngestCredentials& credentials) const {
+  std::optional<std::string_view> key;
+  if (credentials.api_key) key = *credentials.api_key;
+  if (absl::Status status = keys_.Check(key, KeyScope::kIngest); !status.ok()) return status;
+  if (credentials.api_key && ingest::IsClassicApiKey(*credentials.api_key)) {
+    std::string_view dataset =
+        credentials.dataset ? TrimAsciiWhitespace(*credentials.dataset) : std::string_view{};
+    if (dataset.empty()) {
+      return absl::UnauthenticatedError(
+          "a classic API key needs the x-honeycomb-dataset header to name the dataset");
+    }
+    return std::optional<std::string>(std::string(dataset));
+  }
+  return std::optional<std::string>();
+}
+
+void OtlpTraceIngest::Export(
+    const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
+    const std::optional<std::string>& fixed_dataset, std::function<void(ExportOutcome)> done) {
+  ingest::OtlpMappedBatch batch = ingest::MapOtlpTraces(request, fixed_dataset);
+  ExportOutcome outcome;
+  outcome.rejected_spans = batch.rejected_spans;
+  outcome.error_message = std::move(batch.error_message);
+  if (batch.events.empty()) {
+    done(std::move(outcome));
+    return;
+  }
+  store_.Append(std::move(batch.events),
+                [outcome = std::move(outcome), done = std::move(done)](absl::Status status) mutable {
+                  outcome.status = std::move(status);
+                  done(std::move(outcome));
+                });
+}
+
+}  // namespace waggle::api

@@ -1,0 +1,47 @@
+// The one path OTLP traces take from either transport (HTTP or gRPC) into the store:
+// check the key, choose the dataset, map spans to events, append durably, and report what
+// was rejected. Transports only translate their framing and status codes.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "api/api_keys.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "store/store.h"
+
+namespace waggle::api {
+
+struct IngestCredentials {
+  std::optional<std::string> api_key;  // x-honeycomb-team
+  std::optional<std::string> dataset;  // x-honeycomb-dataset
+};
+
+struct ExportOutcome {
+  absl::Status status;  // OK once durable; else why nothing was stored
+  int64_t rejected_spans = 0;
+  std::string error_message;
+};
+
+class OtlpTraceIngest {
+ public:
+  OtlpTraceIngest(const ApiKeyRegistry& keys, store::Store& store) : keys_(keys), store_(store) {}
+
+  // The dataset named by a classic key's x-honeycomb-dataset header, nullopt when datasets
+  // come from service.name; kUnauthenticated / kPermissionDenied otherwise.
+  absl::StatusOr<std::optional<std::string>> Authorize(const IngestCredentials& credentials) const;
+
+  // `done` runs once, on any thread.
+  void Export(const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
+              const std::optional<std::string>& fixed_dataset,
+              std::function<void(ExportOutcome)> done);
+
+ private:
+  const ApiKeyRegistry& keys_;
+  store::Store& store_;
+};
+
+}  // namespace waggle::api

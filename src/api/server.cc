@@ -1,0 +1,149 @@
+#include "api/server.h"
+
+#include <chrono>
+
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+#include <spdlog/spdlog.h>
+
+#include "api/http_errors.h"
+#include "api/trace_renderer.h"
+#include "common/strings.h"
+
+namespace waggle::api {
+
+namespace http = boost::beast::http;
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  if (options.api_keys.empty()) {
+    for (const ListenAddress* address : {&options.http, &options.grpc}) {
+      if (!address->IsLoopback()) {
+        return absl::FailedPreconditionError(StrCat(
+            "refusing to listen on ", address->ToString(),
+            " without API keys: anyone who can reach it could write and read traces. Configure "
+            "--api-key KEY[:ingest|query|all], or listen on 127.0.0.1"));
+      }
+    }
+  }
+  std::unique_ptr<Server> server(new Server(options));
+
+  store::EmbeddedStoreOptions store_options;
+  store_options.data_dir = options.data_dir;
+  auto store = store::EmbeddedStore::Open(store_options);
+  if (!store.ok()) return store.status();
+  server->store_ = std::move(*store);
+  const auto& replay = server->store_->replay_stats();
+  spdlog::info("store {}: replayed {} write-ahead log records ({} bytes)", options.data_dir,
+               replay.records, replay.bytes);
+
+  server->ingest_ = std::make_unique<OtlpTraceIngest>(server->keys_, *server->store_);
+  server->otlp_http_ = std::make_unique<OtlpHttpHandler>(*server->ingest_, options.max_decoded_bytes);
+  server->otlp_grpc_ = std::make_unique<OtlpGrpcService>(*server->ingest_);
+
+  HttpServerOptions http_options;
+  http_options.max_body_bytes = options.max_body_bytes;
+  Server* self = server.get();
+  server->http_ = std::make_unique<HttpServer>(
+      server->io_, http_options,
+      [self](HttpRequest&& request, HttpReply reply) { self->Route(std::move(request), std::move(reply)); });
+  auto http_address = server->http_->Listen(options.http);
+  if (!http_address.ok()) return http_address.status();
+  server->http_address_ = *http_address;
+
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(options.grpc.ToString(), grpc::InsecureServerCredentials(), &grpc_port);
+  builder.RegisterService(server->otlp_grpc_.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_decoded_bytes));
+  server->grpc_ = builder.BuildAndStart();
+  if (!server->grpc_ || grpc_port == 0) {
+    return absl::UnavailableError(
+        StrCat("--grpc ", options.grpc.ToString(), ": cannot listen (address in use or invalid)"));
+  }
+  server->grpc_address_ = ListenAddress{options.grpc.host, static_cast<uint16_t>(grpc_port)};
+
+  for (int i = 0; i < std::max(1, options.io_threads); ++i) {
+    server->io_threads_.emplace_back([self] { self->io_.run(); });
+  }
+  return server;
+}
+
+Server::Server(const ServerOptions& options)
+    : options_(options), keys_(options.api_keys), work_(boost::asio::make_work_guard(io_)) {}
+
+Server::~Server() { Shutdown(); }
+
+void Server::Route(HttpRequest&& request, HttpReply reply) {
+  ++http_in_flight_;
+  HttpReply counted = [this, reply = std::move(reply)](HttpResponse response) {
+    reply(std::move(response));
+    --http_in_flight_;
+  };
+  std::string_view target(request.target().data(), request.target().size());
+  std::string_view path = target.substr(0, target.find('?'));
+
+  if (path == "/v1/traces") {
+    if (request.method() != http::verb::post) {
+      HttpResponse response = JsonError(request, absl::InvalidArgumentError("use POST for /v1/traces"));
+      response.result(http::status::method_not_allowed);
+      response.set(http::field::allow, "POST");
+      return counted(std::move(response));
+    }
+    return otlp_http_->Handle(std::move(request), std::move(counted));
+  }
+  if (path.starts_with("/api/traces/") && request.method() == http::verb::get) {
+    return LookupTrace(request, path.substr(std::string_view("/api/traces/").size()), std::move(counted));
+  }
+  if (path == "/healthz") {
+    return counted(MakeResponse(request, http::status::ok, "text/plain", "ok\n"));
+  }
+  counted(JsonError(request, absl::NotFoundError(StrCat("no endpoint ", request.method_string().to_string(),
+                                                        " ", path))));
+}
+
+void Server::LookupTrace(const HttpRequest& request, std::string_view id, HttpReply reply) {
+  std::optional<std::string_view> key;
+  if (auto it = request.find("x-honeycomb-team"); it != request.end()) {
+    key = std::string_view(it->value().data(), it->value().size());
+  }
+  if (absl::Status status = keys_.Check(key, KeyScope::kQuery); !status.ok()) {
+    return reply(JsonError(request, status));
+  }
+  // Like Tempo, take shorter ids (64-bit ones from older tracers) left-padded with zeros.
+  std::optional<model::TraceId> trace_id;
+  if (!id.empty() && id.size() <= 32) {
+    trace_id = model::TraceId::FromHex(std::string(32 - id.size(), '0') + std::string(id));
+  }
+  if (!trace_id) {
+    return reply(JsonError(request, absl::InvalidArgumentError(StrCat(
+                                        "malformed trace id '", id.substr(0, 64),
+                                        "': expected up to 32 hex digits, e.g. 4bf92f3577b34da6a3ce929d0e0e4736"))));
+  }
+  auto events = store_->FindTrace(*trace_id);
+  if (!events.ok()) return reply(JsonError(request, events.status()));
+  if (events->empty()) {
+    return reply(JsonError(request, absl::NotFoundError(StrCat("trace ", trace_id->ToHex(), " not found"))));
+  }
+  reply(MakeResponse(request, http::status::ok, "application/json", RenderTraceAsOtlpJson(*events)));
+}
+
+void Server::Shutdown() {
+  if (shut_down_.exchange(true)) return;
+  spdlog::info("shutting down: finishing requests under way");
+  if (http_) http_->Stop();
+  if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  // Requests under way are waiting for fsync; their answers go out before io stops.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (http_in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (store_) store_->Close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the last writes leave
+  work_.reset();
+  io_.stop();
+  for (std::thread& t : io_threads_) t.join();
+  io_threads_.clear();
+  spdlog::info("shut down cleanly");
+}
+
+}  // namespace waggle::api

@@ -1,0 +1,72 @@
+// A running Waggle server: the store, the HTTP listener (OTLP/HTTP, trace lookup) and the
+// gRPC listener (OTLP/gRPC), wired together. Shutdown stops accepting, lets requests under
+// way finish (their data is fsynced before they are answered), then closes the store.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <grpcpp/server.h>
+
+#include "absl/status/statusor.h"
+#include "api/api_keys.h"
+#include "api/http_server.h"
+#include "api/listen_address.h"
+#include "api/otlp_grpc_service.h"
+#include "api/otlp_http_handler.h"
+#include "api/otlp_trace_ingest.h"
+#include "store/embedded_store.h"
+
+namespace waggle::api {
+
+struct ServerOptions {
+  std::string data_dir = "./waggle-data";
+  ListenAddress http{"127.0.0.1", 4318};
+  ListenAddress grpc{"127.0.0.1", 4317};
+  std::vector<ApiKey> api_keys;
+  uint64_t max_body_bytes = 20ull << 20;     // compressed, as sent
+  uint64_t max_decoded_bytes = 64ull << 20;  // after Content-Encoding
+  int io_threads = 2;
+};
+
+class Server {
+ public:
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
+  ~Server();
+
+  const ListenAddress& http_address() const { return http_address_; }
+  const ListenAddress& grpc_address() const { return grpc_address_; }
+  store::EmbeddedStore& store() { return *store_; }
+
+  void Shutdown();
+
+ private:
+  explicit Server(const ServerOptions& options);
+  void Route(HttpRequest&& request, HttpReply reply);
+  void LookupTrace(const HttpRequest& request, std::string_view id, HttpReply reply);
+
+  // Constant after Start.
+  const ServerOptions options_;
+  ApiKeyRegistry keys_;
+  std::unique_ptr<store::EmbeddedStore> store_;
+  std::unique_ptr<OtlpTraceIngest> ingest_;
+  std::unique_ptr<OtlpHttpHandler> otlp_http_;
+  std::unique_ptr<OtlpGrpcService> otlp_grpc_;
+  ListenAddress http_address_;
+  ListenAddress grpc_address_;
+
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<grpc::Server> grpc_;
+  std::vector<std::thread> io_threads_;
+
+  std::atomic<int64_t> http_in_flight_{0};
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace waggle::api

@@ -1,0 +1,55 @@
+// waggle: one binary for the server and its tools. Flags come from the command line, then
+// WAGGLE_* environment variables, then the --config file.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "cli/commands.h"
+
+#ifndef WAGGLE_VERSION
+#define WAGGLE_VERSION "0.1.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"Waggle: a self-hosted tracing backend that speaks OTLP, Honeycomb and X-Ray"};
+  app.require_subcommand(1);
+
+  waggle::cli::ServeFlags serve_flags;
+  CLI::App* serve = app.add_subcommand("serve", "Run the server on the embedded store");
+  serve->set_config("--config", "", "Read flags from a TOML file (keys as the long flag names)");
+  serve->add_option("--data-dir", serve_flags.data_dir, "Where the store keeps its files")
+      ->envname("WAGGLE_DATA_DIR")
+      ->capture_default_str();
+  serve->add_option("--http", serve_flags.http, "OTLP/HTTP and API address (port 0: any free port)")
+      ->envname("WAGGLE_HTTP")
+      ->capture_default_str();
+  serve->add_option("--grpc", serve_flags.grpc, "OTLP/gRPC address (port 0: any free port)")
+      ->envname("WAGGLE_GRPC")
+      ->capture_default_str();
+  serve->add_option("--xray", serve_flags.xray, "X-Ray daemon UDP address (not served yet)")
+      ->envname("WAGGLE_XRAY")
+      ->capture_default_str();
+  serve->add_option("--api-key", serve_flags.api_keys,
+                    "KEY[:ingest|query|all], repeatable; WAGGLE_API_KEY takes a comma-separated list")
+      ->envname("WAGGLE_API_KEY")
+      ->delimiter(',');
+
+  waggle::cli::TraceFlags trace_flags;
+  CLI::App* trace = app.add_subcommand("trace", "Print a stored trace as an indented tree");
+  trace->add_option("trace_id", trace_flags.trace_id, "Trace id (32 hex digits)")->required();
+  trace->add_option("--server", trace_flags.server, "Waggle's HTTP address")
+      ->envname("WAGGLE_SERVER")
+      ->capture_default_str();
+  trace->add_option("--api-key", trace_flags.api_key, "A key with the query scope")
+      ->envname("WAGGLE_API_KEY");
+
+  app.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (app.got_subcommand("version")) {
+    fmt::print("waggle {}\n", WAGGLE_VERSION);
+    return 0;
+  }
+  if (app.got_subcommand("trace")) return waggle::cli::RunTrace(trace_flags);
+  return waggle::cli::RunServe(serve_flags);
+}

@@ -1,0 +1,38 @@
+// The Store interface: where acknowledged events live. The embedded engine implements it
+// now; the columnar engine and the ClickHouse backend are later implementations. The API
+// layer talks only to this interface.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "model/event.h"
+
+namespace waggle::store {
+
+class Store {
+ public:
+  // Runs once `events` are durable (then they are acknowledged) or have failed. Errors:
+  // kUnavailable when the store is over its in-flight budget (the client should retry
+  // later), kInternal / kResourceExhausted for I/O failures such as a full disk.
+  using AppendCallback = std::function<void(absl::Status)>;
+
+  virtual ~Store() = default;
+
+  // Never blocks on I/O: `done` runs on a store thread.
+  virtual void Append(std::vector<model::Event> events, AppendCallback done) = 0;
+
+  // Every event of the trace (spans, span events, links), in arrival order; an empty vector
+  // when the trace is unknown.
+  virtual absl::StatusOr<std::vector<model::Event>> FindTrace(const model::TraceId& trace_id) = 0;
+
+  // Waits for appends under way, then releases files. Idempotent.
+  virtual void Close() = 0;
+};
+
+// Append, waiting for the result. For tests and tools, not for server threads.
+absl::Status AppendAndWait(Store& store, std::vector<model::Event> events);
+
+}  // namespace waggle::store
