@@ -1,0 +1,39 @@
+// Starts a real `waggle serve` on free ports and a fresh data directory, and reads the
+// addresses it prints on its "listening" line.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export const WAGGLE_BIN = process.env.WAGGLE_BIN ??
+  path.resolve(import.meta.dirname, '../../build/waggle');
+
+export function makeDataDir() {
+  return mkdtempSync(path.join(tmpdir(), 'waggle-interop-'));
+}
+
+export async function startWaggle({ dataDir = makeDataDir(), args = [], env = {} } = {}) {
+  const proc = spawn(WAGGLE_BIN, ['serve', '--data-dir', dataDir, '--http', '127.0.0.1:0',
+    '--grpc', '127.0.0.1:0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const lines = readline.createInterface({ input: proc.stdout });
+  const listening = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`waggle did not start in 20 s: ${stderr}`)), 20000);
+    lines.on('line', (line) => {
+      if (line.startsWith('listening ')) { clearTimeout(timer); resolve(line); }
+    });
+    exited.then(({ code }) => { clearTimeout(timer); reject(new Error(`waggle exited with ${code}: ${stderr}`)); });
+  });
+  const fields = Object.fromEntries(listening.slice('listening '.length).split(' ').map((kv) => kv.split('=')));
+  return {
+    proc, dataDir, http: fields.http, grpc: fields.grpc, exited,
+    stderr: () => stderr,
+    url: (p) => `http://${fields.http}${p}`,
+    async stop() { proc.kill('SIGTERM'); return exited; },
+    async kill() { proc.kill('SIGKILL'); return exited; },
+    cleanup() { rmSync(dataDir, { recursive: true, force: true }); },
+  };
+}
