@@ -5,6 +5,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -125,9 +126,26 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
     response->body() = StrCat(R"({"error":")", message, R"("})");
     response->prepare_payload();
     stream_.expires_after(std::chrono::seconds(5));
-    http::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code, size_t) {
-      self->Close();
+    http::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      // Closing with unread request bytes makes the kernel send RST, and the client loses
+      // the answer. Half-close, then discard what it still sends, bounded in time and size.
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->drained_ = 0;
+      self->Drain();
     });
+  }
+
+  void Drain() {
+    constexpr size_t kMaxDrainBytes = 64ull << 20;
+    if (drained_ > kMaxDrainBytes) return Close();
+    stream_.async_read_some(asio::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->Close();
+                              self->drained_ += n;
+                              self->Drain();
+                            });
   }
 
   void Close() {
@@ -138,6 +156,8 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  std::array<char, 16384> drain_buffer_;
+  size_t drained_ = 0;
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServerOptions& options_;
   const HttpHandler& handler_;

@@ -15,7 +15,10 @@ int main(int argc, char** argv) {
 
   waggle::cli::ServeFlags serve_flags;
   CLI::App* serve = app.add_subcommand("serve", "Run the server on the embedded store");
-  serve->set_config("--config", "", "Read flags from a TOML file (keys as the long flag names)");
+  // CLI11 reads config files at the top level; fallthrough lets `serve --config F` reach it.
+  // The file holds a [serve] section with the long flag names as keys.
+  app.set_config("--config", "", "Read flags from a TOML file ([serve] section, long flag names)");
+  serve->fallthrough();
   serve->add_option("--data-dir", serve_flags.data_dir, "Where the store keeps its files")
       ->envname("WAGGLE_DATA_DIR")
       ->capture_default_str();
