@@ -124,58 +124,44 @@ class Reader {
     return absl::OkStatus();
   }
 
-  // uint64 as a JSON number or a decimal string (the protobuf JSON mapping for 64-bit ints).
-  absl::Status ReadUint64(element value, uint64_t* out) {
+  // A 64-bit integer as a JSON number or a decimal string (the protobuf JSON mapping).
+  template <typename Int>
+  absl::Status ReadInteger(element value, Int* out) {
+    constexpr bool kSigned = std::is_signed_v<Int>;
+    constexpr std::string_view kWhat = kSigned ? "an integer" : "an unsigned integer";
     if (value.is_null()) return absl::OkStatus();
     if (value.is_string()) {
       std::string_view s = value.get_string().value_unsafe();
       auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
       if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
-        return path_.Error(StrCat("expected an unsigned integer, got \"", s.substr(0, 40), "\""));
-      }
-      return absl::OkStatus();
-    }
-    if (value.is_uint64()) {
-      *out = value.get_uint64().value_unsafe();
-      return absl::OkStatus();
-    }
-    if (value.is_int64() && value.get_int64().value_unsafe() >= 0) {
-      *out = static_cast<uint64_t>(value.get_int64().value_unsafe());
-      return absl::OkStatus();
-    }
-    if (value.is_double()) {
-      double d = value.get_double().value_unsafe();
-      if (d >= 0 && d < 1.8446744073709552e19 && d == std::floor(d)) {
-        *out = static_cast<uint64_t>(d);
-        return absl::OkStatus();
-      }
-    }
-    return path_.Error("expected an unsigned integer (number or decimal string)");
-  }
-
-  absl::Status ReadInt64(element value, int64_t* out) {
-    if (value.is_null()) return absl::OkStatus();
-    if (value.is_string()) {
-      std::string_view s = value.get_string().value_unsafe();
-      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-      if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
-        return path_.Error(StrCat("expected an integer, got \"", s.substr(0, 40), "\""));
+        return path_.Error(StrCat("expected ", kWhat, ", got \"", s.substr(0, 40), "\""));
       }
       return absl::OkStatus();
     }
     if (value.is_int64()) {
-      *out = value.get_int64().value_unsafe();
-      return absl::OkStatus();
-    }
-    if (value.is_double()) {
+      int64_t n = value.get_int64().value_unsafe();
+      if (kSigned || n >= 0) {
+        *out = static_cast<Int>(n);
+        return absl::OkStatus();
+      }
+    } else if (value.is_uint64()) {
+      if (!kSigned) {
+        *out = static_cast<Int>(value.get_uint64().value_unsafe());
+        return absl::OkStatus();
+      }
+    } else if (value.is_double()) {
       double d = value.get_double().value_unsafe();
-      if (d >= -9.2233720368547758e18 && d < 9.2233720368547758e18 && d == std::floor(d)) {
-        *out = static_cast<int64_t>(d);
+      constexpr double kLow = kSigned ? -9.2233720368547758e18 : 0;
+      constexpr double kHigh = kSigned ? 9.2233720368547758e18 : 1.8446744073709552e19;
+      if (d >= kLow && d < kHigh && d == std::floor(d)) {
+        *out = static_cast<Int>(d);
         return absl::OkStatus();
       }
     }
-    return path_.Error("expected an integer (number or decimal string)");
+    return path_.Error(StrCat("expected ", kWhat, " (number or decimal string)"));
   }
+  absl::Status ReadUint64(element value, uint64_t* out) { return ReadInteger(value, out); }
+  absl::Status ReadInt64(element value, int64_t* out) { return ReadInteger(value, out); }
 
   absl::Status ReadUint32(element value, uint32_t* out) {
     uint64_t wide = 0;

@@ -228,18 +228,24 @@ void MapSpan(const trace_pb::Span& span, const std::string& dataset, const std::
   }
   e.sample_rate = TakeSampleRate(&e.fields);
 
-  for (const auto& span_event : span.events()) {
+  // Span events and links: rows of their own, tied to the span by trace.parent_id.
+  auto annotation_row = [&](model::AnnotationType type) {
     Event row;
     row.dataset = dataset;
-    row.annotation_type = model::AnnotationType::kSpanEvent;
+    row.annotation_type = type;
     row.trace_id = e.trace_id;
     row.parent_span_id = e.span_id;
-    row.time_unix_nano = ToSignedNanos(span_event.time_unix_nano());
-    row.name = span_event.name();
+    row.time_unix_nano = e.time_unix_nano;
     row.service_name = service_name;
-    row.status_code = e.status_code;  // so `error` is copied from the span
     row.sample_rate = e.sample_rate;
     row.fields = resource_fields;
+    return row;
+  };
+  for (const auto& span_event : span.events()) {
+    Event row = annotation_row(model::AnnotationType::kSpanEvent);
+    row.time_unix_nano = ToSignedNanos(span_event.time_unix_nano());
+    row.name = span_event.name();
+    row.status_code = e.status_code;  // so `error` is copied from the span
     AppendAttributes(span_event.attributes(), FieldOrigin::kSpan, &row.fields);
     row.fields.push_back({"parent_name", e.name, FieldOrigin::kDerived});
     row.fields.push_back({"meta.time_since_span_start_ms",
@@ -248,19 +254,11 @@ void MapSpan(const trace_pb::Span& span, const std::string& dataset, const std::
     out->push_back(std::move(row));
   }
   for (const auto& link : span.links()) {
-    Event row;
-    row.dataset = dataset;
-    row.annotation_type = model::AnnotationType::kLink;
-    row.trace_id = e.trace_id;
-    row.parent_span_id = e.span_id;
-    row.time_unix_nano = e.time_unix_nano;
-    row.service_name = service_name;
-    row.sample_rate = e.sample_rate;
+    Event row = annotation_row(model::AnnotationType::kLink);
     if (auto id = model::TraceId::FromBytes(link.trace_id())) row.link_trace_id = *id;
     if (auto id = model::SpanId::FromBytes(link.span_id())) row.link_span_id = *id;
     row.trace_state = link.trace_state();
     row.flags = link.flags();
-    row.fields = resource_fields;
     AppendAttributes(link.attributes(), FieldOrigin::kSpan, &row.fields);
     row.fields.push_back({"parent_name", e.name, FieldOrigin::kDerived});
     out->push_back(std::move(row));
