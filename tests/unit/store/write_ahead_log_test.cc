@@ -31,6 +31,13 @@ std::vector<std::string> Replay(const std::string& dir, WalReplayStats* stats = 
   return records;
 }
 
+// A log opened for appends, its replayed records not needed.
+std::unique_ptr<WriteAheadLog> OpenIgnoringReplay(const std::string& dir, WalOptions options = {}) {
+  auto wal = WriteAheadLog::Open(dir, options, [](std::string_view) { return absl::OkStatus(); });
+  EXPECT_TRUE(wal.ok()) << wal.status();
+  return wal.ok() ? std::move(*wal) : nullptr;
+}
+
 std::string OnlySegment(const std::string& dir) {
   std::string found;
   for (auto& e : std::filesystem::directory_iterator(dir)) found = e.path().string();
@@ -40,9 +47,9 @@ std::string OnlySegment(const std::string& dir) {
 TEST(WriteAheadLogTest, AppendedRecordsReplayInOrder) {
   testing::TempDir dir;
   {
-    auto wal = WriteAheadLog::Open(dir.path(), {}, [](std::string_view) { return absl::OkStatus(); });
-    ASSERT_TRUE(wal.ok());
-    for (int i = 0; i < 100; ++i) ASSERT_TRUE(AppendSync(**wal, "record-" + std::to_string(i)).ok());
+    auto wal = OpenIgnoringReplay(dir.path());
+    ASSERT_TRUE(wal);
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(AppendSync(*wal, "record-" + std::to_string(i)).ok());
   }
   auto records = Replay(dir.path());
   ASSERT_EQ(records.size(), 100u);
@@ -53,13 +60,13 @@ TEST(WriteAheadLogTest, AppendedRecordsReplayInOrder) {
 TEST(WriteAheadLogTest, ConcurrentAppendsAreGroupCommittedAndAllDurable) {
   testing::TempDir dir;
   {
-    auto wal = WriteAheadLog::Open(dir.path(), {}, [](std::string_view) { return absl::OkStatus(); });
-    ASSERT_TRUE(wal.ok());
+    auto wal = OpenIgnoringReplay(dir.path());
+    ASSERT_TRUE(wal);
     std::vector<std::thread> threads;
     std::atomic<int> ok{0};
     for (int t = 0; t < 8; ++t) {
       threads.emplace_back([&, t] {
-        for (int i = 0; i < 50; ++i) ok += AppendSync(**wal, std::to_string(t * 1000 + i)).ok();
+        for (int i = 0; i < 50; ++i) ok += AppendSync(*wal, std::to_string(t * 1000 + i)).ok();
       });
     }
     for (auto& t : threads) t.join();
@@ -71,9 +78,9 @@ TEST(WriteAheadLogTest, ConcurrentAppendsAreGroupCommittedAndAllDurable) {
 TEST(WriteAheadLogTest, TornTailIsCutAndAppendsContinue) {
   testing::TempDir dir;
   {
-    auto wal = WriteAheadLog::Open(dir.path(), {}, [](std::string_view) { return absl::OkStatus(); });
-    ASSERT_TRUE(AppendSync(**wal, "first").ok());
-    ASSERT_TRUE(AppendSync(**wal, "second").ok());
+    auto wal = OpenIgnoringReplay(dir.path());
+    ASSERT_TRUE(AppendSync(*wal, "first").ok());
+    ASSERT_TRUE(AppendSync(*wal, "second").ok());
   }
   std::string segment = OnlySegment(dir.path());
   auto full = std::filesystem::file_size(segment);
@@ -86,8 +93,8 @@ TEST(WriteAheadLogTest, TornTailIsCutAndAppendsContinue) {
     EXPECT_GT(stats.torn_tail_bytes_dropped, 0u);
   }
   {
-    auto wal = WriteAheadLog::Open(dir.path(), {}, [](std::string_view) { return absl::OkStatus(); });
-    ASSERT_TRUE(AppendSync(**wal, "third").ok());
+    auto wal = OpenIgnoringReplay(dir.path());
+    ASSERT_TRUE(AppendSync(*wal, "third").ok());
   }
   auto records = Replay(dir.path());
   ASSERT_EQ(records.size(), 2u);
@@ -97,9 +104,9 @@ TEST(WriteAheadLogTest, TornTailIsCutAndAppendsContinue) {
 TEST(WriteAheadLogTest, ChecksumCatchesCorruption) {
   testing::TempDir dir;
   {
-    auto wal = WriteAheadLog::Open(dir.path(), {}, [](std::string_view) { return absl::OkStatus(); });
-    ASSERT_TRUE(AppendSync(**wal, "good").ok());
-    ASSERT_TRUE(AppendSync(**wal, "will-be-flipped").ok());
+    auto wal = OpenIgnoringReplay(dir.path());
+    ASSERT_TRUE(AppendSync(*wal, "good").ok());
+    ASSERT_TRUE(AppendSync(*wal, "will-be-flipped").ok());
   }
   std::string segment = OnlySegment(dir.path());
   std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
@@ -116,8 +123,8 @@ TEST(WriteAheadLogTest, RollsToNewSegments) {
   WalOptions small;
   small.segment_bytes = 200;
   {
-    auto wal = WriteAheadLog::Open(dir.path(), small, [](std::string_view) { return absl::OkStatus(); });
-    for (int i = 0; i < 20; ++i) ASSERT_TRUE(AppendSync(**wal, std::string(50, 'a' + i)).ok());
+    auto wal = OpenIgnoringReplay(dir.path(), small);
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(AppendSync(*wal, std::string(50, 'a' + i)).ok());
   }
   size_t files = 0;
   for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
