@@ -3,22 +3,45 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <future>
+#include <map>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
-#include "common/strings.h"
+#include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "common/strings.h"
 #include "store/event_codec.h"
+#include "store/file_util.h"
+#include "store/part_merger.h"
 
 namespace waggle::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+// parts/<20 digits>.part; nullopt for anything else (temporaries included).
+std::optional<uint64_t> PartIdOf(const std::string& name) {
+  if (name.size() != 25 || !name.ends_with(".part")) return std::nullopt;
+  uint64_t id = 0;
+  for (char c : name.substr(0, 20)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    id = id * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return id;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(
     const EmbeddedStoreOptions& options) {
   std::error_code ec;
-  std::filesystem::create_directories(options.data_dir, ec);
+  fs::create_directories(options.data_dir + "/parts", ec);
   if (ec) {
     return absl::InternalError(
         StrCat("cannot create data directory ", options.data_dir, ": ", ec.message()));
@@ -37,57 +60,400 @@ absl::StatusOr<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(
   }
 
   std::unique_ptr<EmbeddedStore> store(new EmbeddedStore(options, lock_fd));
+  RETURN_IF_NOT_OK(store->LoadParts());
+  Head* head = store->head_.get();
   auto wal = WriteAheadLog::Open(
       options.data_dir + "/wal", options.wal,
-      [&store](std::string_view record) -> absl::Status {
+      [head](std::string_view record) -> absl::Status {
         auto events = DecodeEvents(record);
         if (!events.ok()) {
           // Checksummed yet undecodable: written by an incompatible version. Report, go on.
           spdlog::error("skipping a write-ahead log record: {}", events.status().ToString());
           return absl::OkStatus();
         }
-        store->Index(std::move(*events));
+        std::vector<model::TraceId> ids;
+        for (const model::Event& e : *events) ids.push_back(e.trace_id);
+        head->Add(std::string(record), ids, events->size());
         return absl::OkStatus();
       },
-      &store->replay_stats_);
+      &store->replay_stats_, store->manifest_.wal_replay_from);
   if (!wal.ok()) return wal.status();
   store->wal_ = std::move(*wal);
+  store->maintenance_ = std::thread([s = store.get()] { s->MaintenanceLoop(); });
   return store;
 }
 
 EmbeddedStore::EmbeddedStore(EmbeddedStoreOptions options, int lock_fd)
-    : options_(std::move(options)), lock_fd_(lock_fd) {}
+    : options_(std::move(options)),
+      lock_fd_(lock_fd),
+      head_(std::make_shared<Head>()),
+      head_started_(std::chrono::steady_clock::now()) {}
 
 EmbeddedStore::~EmbeddedStore() { Close(); }
 
+std::string EmbeddedStore::PartPath(uint64_t id) const {
+  return absl::StrFormat("%s/parts/%020d.part", options_.data_dir, id);
+}
+
+uint64_t EmbeddedStore::AllocatePartId() { return manifest_.next_part_id++; }
+
+absl::Status EmbeddedStore::LoadParts() {
+  const std::string manifest_path = options_.data_dir + "/MANIFEST";
+  ASSIGN_OR_RETURN(manifest_, LoadManifest(manifest_path));
+  std::set<uint64_t> listed(manifest_.part_ids.begin(), manifest_.part_ids.end());
+  // Files the manifest does not list were being written when the process stopped.
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(options_.data_dir + "/parts", ec)) {
+    std::string name = entry.path().filename().string();
+    auto id = PartIdOf(name);
+    if (!id || !listed.contains(*id)) {
+      spdlog::info("removing unpublished part file {}", entry.path().string());
+      fs::remove(entry.path(), ec);
+    }
+  }
+  std::vector<uint64_t> good;
+  for (uint64_t id : manifest_.part_ids) {
+    const std::string path = PartPath(id);
+    auto part = PartReader::Open(path);
+    absl::Status status = part.ok() ? (*part)->Verify() : part.status();
+    if (!status.ok()) {
+      fs::create_directories(options_.data_dir + "/quarantine", ec);
+      const std::string target = absl::StrFormat("%s/quarantine/%020d.part", options_.data_dir, id);
+      fs::rename(path, target, ec);
+      spdlog::error("part {} failed verification and is not served; moved to {}: {}", path, target,
+                    std::string(status.message()));
+      ++counters_.parts_quarantined;
+      continue;
+    }
+    good.push_back(id);
+    parts_.push_back(std::move(*part));
+    part_ids_.push_back(id);
+  }
+  if (good.size() != manifest_.part_ids.size()) {
+    manifest_.part_ids = good;
+    RETURN_IF_NOT_OK(SaveManifest(manifest_path, manifest_));
+  }
+  return absl::OkStatus();
+}
+
 void EmbeddedStore::Append(std::vector<model::Event> events, AppendCallback done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (frozen_bytes_ > options_.head_flush_bytes * 4) {
+      done(absl::UnavailableError("ingest is behind (parts are being written out); retry shortly"));
+      return;
+    }
+  }
   if (wal_->pending_bytes() > options_.max_pending_bytes) {
     done(absl::UnavailableError("ingest is behind (write-ahead log queue full); retry shortly"));
     return;
   }
   std::string record;
   EncodeEvents(events, &record);
-  // Index only once durable, so a lookup never shows what a crash could still lose.
-  wal_->Append(std::move(record), [this, events = std::move(events),
+  std::vector<model::TraceId> ids;
+  for (const model::Event& e : events) {
+    if (ids.empty() || ids.back() != e.trace_id) ids.push_back(e.trace_id);
+  }
+  const uint64_t count = events.size();
+  events.clear();
+  std::string copy = record;
+  // Into the head only once durable, so a lookup never shows what a crash could still lose.
+  wal_->Append(std::move(record), [this, copy = std::move(copy), ids = std::move(ids), count,
                                    done = std::move(done)](absl::Status status) mutable {
-    if (status.ok()) Index(std::move(events));
+    if (status.ok()) {
+      std::lock_guard lock(mutex_);
+      head_->Add(std::move(copy), ids, count);
+      if (head_->bytes() >= options_.head_flush_bytes && !flush_requested_) {
+        flush_requested_ = true;
+        wake_.notify_all();
+      }
+    }
     done(std::move(status));
   });
 }
 
-void EmbeddedStore::Index(std::vector<model::Event> events) {
-  std::lock_guard lock(mutex_);
-  for (model::Event& e : events) traces_[e.trace_id].push_back(std::move(e));
+absl::StatusOr<std::vector<model::Event>> EmbeddedStore::FindTrace(const model::TraceId& trace_id) {
+  std::vector<model::Event> head_events;
+  std::vector<std::shared_ptr<const Head>> frozen;
+  std::vector<std::shared_ptr<PartReader>> parts;
+  {
+    std::lock_guard lock(mutex_);
+    head_events = head_->FindTrace(trace_id);
+    for (const FrozenHead& f : frozen_) frozen.push_back(f.head);
+    parts = parts_;
+  }
+  std::vector<model::Event> out;
+  for (const auto& part : parts) {
+    if (!part->MayContainTrace(trace_id)) continue;
+    ASSIGN_OR_RETURN(std::vector<model::Event> found, part->FindTrace(trace_id));
+    for (model::Event& e : found) out.push_back(std::move(e));
+  }
+  for (const auto& head : frozen) {
+    for (model::Event& e : head->FindTrace(trace_id)) out.push_back(std::move(e));
+  }
+  for (model::Event& e : head_events) out.push_back(std::move(e));
+  std::stable_sort(out.begin(), out.end(), [](const model::Event& a, const model::Event& b) {
+    return a.time_unix_nano < b.time_unix_nano;
+  });
+  return out;
 }
 
-absl::StatusOr<std::vector<model::Event>> EmbeddedStore::FindTrace(const model::TraceId& trace_id) {
+void EmbeddedStore::MaintenanceLoop() {
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, options_.maintenance_interval, [this] { return closing_ || flush_requested_; });
+      if (closing_) return;
+    }
+    if (absl::Status status = RunMaintenance(false); !status.ok()) {
+      // The head and the log keep everything; the next round retries.
+      spdlog::warn("store maintenance: {}", std::string(status.message()));
+    }
+  }
+}
+
+absl::Status EmbeddedStore::FlushAndCompact() { return RunMaintenance(true); }
+
+absl::Status EmbeddedStore::RunMaintenance(bool force_flush) {
+  std::lock_guard maintenance(maintenance_mutex_);
+  bool freeze = false;
+  {
+    std::lock_guard lock(mutex_);
+    flush_requested_ = false;
+    if (!head_->empty()) {
+      freeze = force_flush || head_->bytes() >= options_.head_flush_bytes ||
+               std::chrono::steady_clock::now() - head_started_ >= options_.head_flush_age;
+    }
+  }
+  if (freeze) RETURN_IF_NOT_OK(FreezeHead());
+  RETURN_IF_NOT_OK(FlushFrozenHeads());
+  for (bool merged = true; merged;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (closing_ && !force_flush) break;
+    }
+    RETURN_IF_NOT_OK(MergeOnce(&merged));
+  }
+  return ApplyRetention();
+}
+
+absl::Status EmbeddedStore::FreezeHead() {
+  std::promise<absl::Status> rotated;
+  wal_->Rotate([this, &rotated](absl::Status status, uint64_t sequence) {
+    if (status.ok()) {
+      std::lock_guard lock(mutex_);
+      frozen_bytes_ += head_->bytes();
+      frozen_.push_back({head_, sequence});
+      head_ = std::make_shared<Head>();
+      head_started_ = std::chrono::steady_clock::now();
+    }
+    rotated.set_value(status);
+  });
+  return rotated.get_future().get();
+}
+
+absl::Status EmbeddedStore::FlushFrozenHeads() {
+  while (true) {
+    FrozenHead frozen;
+    {
+      std::lock_guard lock(mutex_);
+      if (frozen_.empty()) return absl::OkStatus();
+      frozen = frozen_.front();
+    }
+    std::vector<uint64_t> added;
+    absl::Status status = WriteHead(*frozen.head, &added);
+    if (status.ok()) status = ReplaceParts(added, {}, frozen.wal_replay_from, true);
+    if (!status.ok()) {
+      for (uint64_t id : added) ::unlink(PartPath(id).c_str());
+      return status;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_.flushes;
+    }
+    wal_->DeleteSegmentsBefore(frozen.wal_replay_from);
+  }
+}
+
+absl::Status EmbeddedStore::WriteHead(const Head& head, std::vector<uint64_t>* new_ids) {
+  std::vector<model::Event> events;
+  events.reserve(head.events());
+  RETURN_IF_NOT_OK(head.ForEachBatch([&](std::vector<model::Event> batch) {
+    for (model::Event& e : batch) events.push_back(std::move(e));
+    return absl::OkStatus();
+  }));
+  std::map<std::pair<std::string, int64_t>, std::vector<uint32_t>> groups;
+  for (uint32_t i = 0; i < events.size(); ++i) {
+    groups[{events[i].dataset, PartitionOf(events[i].time_unix_nano)}].push_back(i);
+  }
+  for (auto& [key, rows] : groups) {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](uint32_t a, uint32_t b) { return PartRowLess(events[a], events[b]); });
+    const uint64_t id = AllocatePartId();
+    const std::string path = PartPath(id);
+    ASSIGN_OR_RETURN(auto writer, PartWriter::Create(path + ".tmp", key.first, key.second, options_.part));
+    for (uint32_t row : rows) RETURN_IF_NOT_OK(writer->Add(events[row]));
+    RETURN_IF_NOT_OK(writer->Finish().status());
+    if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", path);
+    new_ids->push_back(id);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedStore::MergeOnce(bool* merged) {
+  *merged = false;
+  std::vector<std::shared_ptr<PartReader>> parts;
+  std::vector<uint64_t> ids;
+  {
+    std::lock_guard lock(mutex_);
+    parts = parts_;
+    ids = part_ids_;
+  }
+  std::map<std::pair<std::string, int64_t>, std::vector<size_t>> groups;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const PartFooter& f = parts[i]->footer();
+    if (f.rows < options_.max_part_rows) groups[{f.dataset, f.partition}].push_back(i);
+  }
+  for (auto& [key, members] : groups) {
+    if (members.size() < options_.merge_min_inputs) continue;
+    std::sort(members.begin(), members.end(),
+              [&](size_t a, size_t b) { return parts[a]->footer().rows < parts[b]->footer().rows; });
+    std::vector<std::shared_ptr<PartReader>> inputs;
+    std::vector<uint64_t> input_ids;
+    uint64_t rows = 0;
+    for (size_t i : members) {
+      if (inputs.size() >= options_.merge_max_inputs) break;
+      if (inputs.size() >= 2 && rows + parts[i]->footer().rows > options_.max_part_rows) break;
+      inputs.push_back(parts[i]);
+      input_ids.push_back(ids[i]);
+      rows += parts[i]->footer().rows;
+    }
+    if (inputs.size() < 2) continue;
+    const uint64_t id = AllocatePartId();
+    const std::string path = PartPath(id);
+    {
+      ASSIGN_OR_RETURN(auto writer, PartWriter::Create(path + ".tmp", key.first, key.second, options_.part));
+      RETURN_IF_NOT_OK(MergeParts(inputs, *writer));
+      RETURN_IF_NOT_OK(writer->Finish().status());
+    }
+    if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", path);
+    if (absl::Status status = ReplaceParts({id}, input_ids, manifest_.wal_replay_from, false); !status.ok()) {
+      ::unlink(path.c_str());
+      return status;
+    }
+    std::lock_guard lock(mutex_);
+    ++counters_.merges;
+    *merged = true;
+    return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedStore::ApplyRetention() {
+  if (options_.retention.count() == 0 && options_.max_disk_bytes == 0) return absl::OkStatus();
+  std::vector<std::shared_ptr<PartReader>> parts;
+  std::vector<uint64_t> ids;
+  {
+    std::lock_guard lock(mutex_);
+    parts = parts_;
+    ids = part_ids_;
+  }
+  std::vector<size_t> order(parts.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return parts[a]->footer().max_time < parts[b]->footer().max_time;
+  });
+  std::vector<uint64_t> dropped;
+  uint64_t total = wal_->DiskBytes();
+  for (const auto& p : parts) total += p->file_size();
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (size_t i : order) {
+    const bool expired = options_.retention.count() > 0 &&
+                         parts[i]->footer().max_time < now - options_.retention.count();
+    const bool over_disk = options_.max_disk_bytes > 0 && total > options_.max_disk_bytes;
+    if (!expired && !over_disk) break;  // oldest first: the rest are newer
+    dropped.push_back(ids[i]);
+    total -= parts[i]->file_size();
+  }
+  if (dropped.empty()) return absl::OkStatus();
+  spdlog::info("retention: dropping {} part(s) (--retention / --max-disk)", dropped.size());
+  RETURN_IF_NOT_OK(ReplaceParts({}, dropped, manifest_.wal_replay_from, false));
   std::lock_guard lock(mutex_);
-  auto it = traces_.find(trace_id);
-  if (it == traces_.end()) return std::vector<model::Event>{};
-  return it->second;
+  counters_.parts_dropped += dropped.size();
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedStore::ReplaceParts(const std::vector<uint64_t>& added,
+                                         const std::vector<uint64_t>& removed,
+                                         uint64_t wal_replay_from, bool publishes_frozen_head) {
+  std::vector<std::shared_ptr<PartReader>> opened;
+  for (uint64_t id : added) {
+    ASSIGN_OR_RETURN(auto part, PartReader::Open(PartPath(id)));
+    opened.push_back(std::move(part));
+  }
+  Manifest next = manifest_;
+  std::set<uint64_t> gone(removed.begin(), removed.end());
+  std::erase_if(next.part_ids, [&](uint64_t id) { return gone.contains(id); });
+  next.part_ids.insert(next.part_ids.end(), added.begin(), added.end());
+  next.wal_replay_from = std::max(next.wal_replay_from, wal_replay_from);
+  RETURN_IF_NOT_OK(SaveManifest(options_.data_dir + "/MANIFEST", next));
+  manifest_ = std::move(next);
+  {
+    std::lock_guard lock(mutex_);
+    for (size_t i = 0; i < parts_.size();) {
+      if (gone.contains(part_ids_[i])) {
+        parts_.erase(parts_.begin() + static_cast<std::ptrdiff_t>(i));
+        part_ids_.erase(part_ids_.begin() + static_cast<std::ptrdiff_t>(i));
+      } else {
+        ++i;
+      }
+    }
+    for (size_t i = 0; i < added.size(); ++i) {
+      parts_.push_back(opened[i]);
+      part_ids_.push_back(added[i]);
+    }
+    // A flush publishes the oldest frozen head's parts: it is now served from them.
+    if (publishes_frozen_head) {
+      frozen_bytes_ -= frozen_.front().head->bytes();
+      frozen_.pop_front();
+    }
+  }
+  for (uint64_t id : removed) ::unlink(PartPath(id).c_str());
+  return absl::OkStatus();
+}
+
+std::vector<std::shared_ptr<PartReader>> EmbeddedStore::Parts() const {
+  std::lock_guard lock(mutex_);
+  return parts_;
+}
+
+EmbeddedStoreStats EmbeddedStore::Stats() const {
+  std::lock_guard lock(mutex_);
+  EmbeddedStoreStats stats = counters_;
+  stats.parts = parts_.size();
+  for (const auto& p : parts_) {
+    stats.part_rows += p->footer().rows;
+    stats.part_bytes += p->file_size();
+  }
+  stats.head_events = head_->events();
+  stats.head_bytes = head_->bytes();
+  for (const FrozenHead& f : frozen_) {
+    stats.head_events += f.head->events();
+    stats.head_bytes += f.head->bytes();
+  }
+  return stats;
 }
 
 void EmbeddedStore::Close() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+    wake_.notify_all();
+  }
+  if (maintenance_.joinable()) maintenance_.join();
+  // The head is not written out: the log holds it and the next start replays it.
   if (wal_) wal_->Close();
   if (lock_fd_ >= 0) {
     ::close(lock_fd_);  // releases the flock

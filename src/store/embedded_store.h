@@ -1,17 +1,31 @@
-// The embedded store, first engine: the write-ahead log is the durable copy and an
-// in-memory index by trace id answers lookups; on start the log is replayed into it.
-// Memory grows with the data kept: the columnar engine (immutable compressed parts with a
-// trace-id index, retention) replaces the in-memory index and truncates the log.
+// The embedded store: Waggle's own columnar engine.
+//
+//   append -> write-ahead log (group commit, fsync) -> acknowledged, added to the head
+//   head past its budget -> log rotated, head frozen -> parts (one per dataset and hour)
+//   -> manifest names them and where log replay starts -> older log segments removed
+//   background: merge small parts of a dataset/hour, drop parts past --retention or
+//   --max-disk (oldest first)
+//
+// Files under the data directory: LOCK, MANIFEST (store/manifest.h), wal/ (the log),
+// parts/<id>.part (store/part_format.h), quarantine/ (parts that failed their checksums on
+// open: reported, kept for inspection, never served).
 #pragma once
 
 #include <fcntl.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
+#include <thread>
 #include <vector>
 
+#include "store/head.h"
+#include "store/manifest.h"
+#include "store/part_reader.h"
+#include "store/part_writer.h"
 #include "store/store.h"
 #include "store/write_ahead_log.h"
 
@@ -19,10 +33,37 @@ namespace waggle::store {
 
 struct EmbeddedStoreOptions {
   std::string data_dir = "./waggle-data";
-  // Appends are refused with kUnavailable while this many bytes wait for fsync; the API
-  // answers 503 + Retry-After and clients retry.
+  // Appends are refused with kUnavailable while this many bytes wait for fsync, or while
+  // frozen heads waiting to be written out exceed head_flush_bytes * 4; the API answers
+  // 503 + Retry-After and clients retry.
   uint64_t max_pending_bytes = 256ull << 20;
   WalOptions wal;
+  // The head is frozen and written out as parts past this size, or this age.
+  uint64_t head_flush_bytes = 64ull << 20;
+  std::chrono::milliseconds head_flush_age{10000};
+  PartWriterOptions part;
+  // Merging: a dataset/hour with this many parts smaller than max_part_rows gets up to
+  // merge_max_inputs of its smallest merged into one.
+  size_t merge_min_inputs = 4;
+  size_t merge_max_inputs = 8;
+  uint64_t max_part_rows = 32ull << 20;
+  // Retention: 0 keeps everything. Parts whose newest event is older than retention, then
+  // the oldest parts while parts and log together exceed max_disk_bytes, are dropped.
+  std::chrono::nanoseconds retention{0};
+  uint64_t max_disk_bytes = 0;
+  std::chrono::milliseconds maintenance_interval{1000};
+};
+
+struct EmbeddedStoreStats {
+  size_t parts = 0;
+  uint64_t part_rows = 0;
+  uint64_t part_bytes = 0;
+  uint64_t head_events = 0;
+  uint64_t head_bytes = 0;
+  uint64_t flushes = 0;
+  uint64_t merges = 0;
+  uint64_t parts_dropped = 0;
+  uint64_t parts_quarantined = 0;
 };
 
 class EmbeddedStore final : public Store {
@@ -34,11 +75,34 @@ class EmbeddedStore final : public Store {
   absl::StatusOr<std::vector<model::Event>> FindTrace(const model::TraceId& trace_id) override;
   void Close() override;
 
+  // Writes out the head and runs merges and retention now, waiting for them (tests, tools).
+  absl::Status FlushAndCompact();
+  // The live parts (a snapshot; readers stay valid after merges and drops).
+  std::vector<std::shared_ptr<PartReader>> Parts() const;
+  EmbeddedStoreStats Stats() const;
   const WalReplayStats& replay_stats() const { return replay_stats_; }
 
  private:
-  explicit EmbeddedStore(EmbeddedStoreOptions options, int lock_fd);
-  void Index(std::vector<model::Event> events);
+  struct FrozenHead {
+    std::shared_ptr<const Head> head;
+    uint64_t wal_replay_from;  // the first log segment after this head's records
+  };
+
+  EmbeddedStore(EmbeddedStoreOptions options, int lock_fd);
+  absl::Status LoadParts();
+  void MaintenanceLoop();
+  absl::Status RunMaintenance(bool force_flush);
+  absl::Status FreezeHead();
+  absl::Status FlushFrozenHeads();
+  absl::Status WriteHead(const Head& head, std::vector<uint64_t>* new_ids);
+  absl::Status MergeOnce(bool* merged);
+  absl::Status ApplyRetention();
+  // Publishes a change of the part set: manifest first, then the in-memory catalog, then
+  // removal of the files no longer listed.
+  absl::Status ReplaceParts(const std::vector<uint64_t>& added, const std::vector<uint64_t>& removed,
+                            uint64_t wal_replay_from, bool publishes_frozen_head);
+  std::string PartPath(uint64_t id) const;
+  uint64_t AllocatePartId();
 
   // Constant after Open.
   const EmbeddedStoreOptions options_;
@@ -46,9 +110,23 @@ class EmbeddedStore final : public Store {
   WalReplayStats replay_stats_;
   std::unique_ptr<WriteAheadLog> wal_;
 
+  // The maintenance thread alone changes the part set and the manifest.
+  std::mutex maintenance_mutex_;
+  Manifest manifest_;
+
   // State below is protected by mutex_.
-  std::mutex mutex_;
-  std::unordered_map<model::TraceId, std::vector<model::Event>, model::TraceIdHash> traces_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::shared_ptr<Head> head_;
+  std::chrono::steady_clock::time_point head_started_;
+  std::deque<FrozenHead> frozen_;
+  uint64_t frozen_bytes_ = 0;
+  std::vector<std::shared_ptr<PartReader>> parts_;  // sorted by id
+  std::vector<uint64_t> part_ids_;                  // parallel to parts_
+  EmbeddedStoreStats counters_;
+  bool closing_ = false;
+  bool flush_requested_ = false;
+  std::thread maintenance_;
 };
 
 }  // namespace waggle::store

@@ -3,103 +3,17 @@
 #include <cstring>
 
 #include "common/strings.h"
+#include "store/byte_io.h"
 
 namespace waggle::store {
 namespace {
 
 constexpr uint8_t kEventVersion = 1;
 
-class Writer {
- public:
-  explicit Writer(std::string* out) : out_(out) {}
-  void Varint(uint64_t v) {
-    while (v >= 0x80) {
-      out_->push_back(static_cast<char>(v | 0x80));
-      v >>= 7;
-    }
-    out_->push_back(static_cast<char>(v));
-  }
-  void Signed(int64_t v) { Varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
-  void Byte(uint8_t b) { out_->push_back(static_cast<char>(b)); }
-  void Raw(std::string_view s) { out_->append(s); }
-  void String(std::string_view s) {
-    Varint(s.size());
-    out_->append(s);
-  }
-  void Double(double d) {
-    char buf[8];
-    std::memcpy(buf, &d, 8);
-    out_->append(buf, 8);
-  }
-
- private:
-  std::string* out_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool ok() const { return ok_; }
-  bool AtEnd() const { return in_.empty(); }
-
-  uint64_t Varint() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (in_.empty()) return Fail();
-      auto b = static_cast<uint8_t>(in_[0]);
-      in_.remove_prefix(1);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) return v;
-    }
-    return Fail();
-  }
-  int64_t Signed() {
-    uint64_t v = Varint();
-    return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
-  }
-  uint8_t Byte() {
-    if (in_.empty()) return static_cast<uint8_t>(Fail());
-    auto b = static_cast<uint8_t>(in_[0]);
-    in_.remove_prefix(1);
-    return b;
-  }
-  std::string_view Raw(size_t n) {
-    if (in_.size() < n) {
-      Fail();
-      return {};
-    }
-    std::string_view s = in_.substr(0, n);
-    in_.remove_prefix(n);
-    return s;
-  }
-  std::string String() { return std::string(Raw(Varint())); }
-  double Double() {
-    std::string_view s = Raw(8);
-    double d = 0;
-    if (s.size() == 8) std::memcpy(&d, s.data(), 8);
-    return d;
-  }
-  template <typename Id>
-  Id ReadId() {
-    std::string_view raw = Raw(Id::kSize);
-    auto id = Id::FromBytes(raw);
-    return id ? *id : Id{};
-  }
-
- private:
-  uint64_t Fail() {
-    ok_ = false;
-    in_ = {};
-    return 0;
-  }
-  std::string_view in_;
-  bool ok_ = true;
-};
-
 }  // namespace
 
 void EncodeEvents(const std::vector<model::Event>& events, std::string* out) {
-  Writer w(out);
+  ByteWriter w(out);
   w.Varint(events.size());
   for (const model::Event& e : events) {
     w.Byte(kEventVersion);
@@ -144,7 +58,7 @@ void EncodeEvents(const std::vector<model::Event>& events, std::string* out) {
 }
 
 absl::StatusOr<std::vector<model::Event>> DecodeEvents(std::string_view data) {
-  Reader r(data);
+  ByteReader r(data);
   uint64_t count = r.Varint();
   // Each event takes at least 40 bytes of ids, so a larger count is corrupt, not big.
   if (!r.ok() || count > data.size() / 40) {

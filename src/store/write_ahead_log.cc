@@ -15,6 +15,7 @@
 #include "common/strings.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "store/file_util.h"
 
 namespace waggle::store {
 namespace {
@@ -24,56 +25,8 @@ namespace fs = std::filesystem;
 constexpr char kMagic[8] = {'W', 'G', 'L', 'W', 'A', 'L', '0', '1'};
 constexpr size_t kRecordHeader = 12;
 
-absl::Status ErrnoStatus(std::string_view what, const std::string& path) {
-  int err = errno;
-  std::string message = StrCat(what, " ", path, ": ", std::strerror(err));
-  if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(message);
-  return absl::InternalError(message);
-}
-
 std::string SegmentPath(const std::string& dir, uint64_t sequence) {
   return absl::StrFormat("%s/wal-%020d.log", dir, sequence);
-}
-
-absl::Status SyncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return ErrnoStatus("cannot open directory", dir);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return ErrnoStatus("cannot fsync directory", dir);
-  return absl::OkStatus();
-}
-
-absl::Status WriteAll(int fd, const char* data, size_t size, const std::string& path) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("cannot write", path);
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return ErrnoStatus("cannot open", path);
-  std::string data;
-  char buf[1 << 16];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return ErrnoStatus("cannot read", path);
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return data;
 }
 
 void AppendFixed32(std::string* out, uint32_t v) {
@@ -92,7 +45,8 @@ void AppendFixed64(std::string* out, uint64_t v) {
 absl::StatusOr<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(const std::string& dir,
                                                                     const WalOptions& options,
                                                                     const ReplayFn& replay,
-                                                                    WalReplayStats* stats) {
+                                                                    WalReplayStats* stats,
+                                                                    uint64_t first_sequence) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return absl::InternalError(StrCat("cannot create ", dir, ": ", ec.message()));
@@ -106,6 +60,12 @@ absl::StatusOr<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(const std::st
   }
   if (ec) return absl::InternalError(StrCat("cannot list ", dir, ": ", ec.message()));
   std::sort(sequences.begin(), sequences.end());
+  // Segments below first_sequence were flushed into parts before a crash cut their removal.
+  while (!sequences.empty() && sequences.front() < first_sequence) {
+    std::string path = SegmentPath(dir, sequences.front());
+    if (::unlink(path.c_str()) != 0) return ErrnoStatus("cannot remove flushed log", path);
+    sequences.erase(sequences.begin());
+  }
 
   WalReplayStats local_stats;
   WalReplayStats& s = stats ? *stats : local_stats;
@@ -113,7 +73,7 @@ absl::StatusOr<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(const std::st
   for (size_t i = 0; i < sequences.size(); ++i) {
     const bool newest = i + 1 == sequences.size();
     std::string path = SegmentPath(dir, sequences[i]);
-    ASSIGN_OR_RETURN(std::string data, ReadFile(path));
+    ASSIGN_OR_RETURN(std::string data, ReadWholeFile(path));
     size_t offset = 0;
     bool corrupt = false;
     if (data.size() < sizeof(kMagic) || std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) {
@@ -155,7 +115,7 @@ absl::StatusOr<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(const std::st
           // The header itself is torn: rewrite it.
           int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC);
           if (fd < 0) return ErrnoStatus("cannot open", path);
-          absl::Status st = WriteAll(fd, kMagic, sizeof(kMagic), path);
+          absl::Status st = WriteAll(fd, std::string_view(kMagic, sizeof(kMagic)), path);
           ::fsync(fd);
           ::close(fd);
           RETURN_IF_NOT_OK(st);
@@ -172,12 +132,12 @@ absl::StatusOr<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(const std::st
     if (newest) last_size = std::max(data.size(), sizeof(kMagic));
   }
 
-  uint64_t sequence = sequences.empty() ? 1 : sequences.back();
+  uint64_t sequence = sequences.empty() ? std::max<uint64_t>(1, first_sequence) : sequences.back();
   std::string path = SegmentPath(dir, sequence);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("cannot open", path);
   if (sequences.empty()) {
-    absl::Status st = WriteAll(fd, kMagic, sizeof(kMagic), path);
+    absl::Status st = WriteAll(fd, std::string_view(kMagic, sizeof(kMagic)), path);
     if (st.ok() && ::fdatasync(fd) != 0) st = ErrnoStatus("cannot fsync", path);
     if (st.ok()) st = SyncDirectory(dir);
     if (!st.ok()) {
@@ -243,27 +203,73 @@ void WriteAheadLog::WriterLoop() {
       if (queue_.empty()) return;  // closing, and nothing left
       group.swap(queue_);
     }
-    buffer.clear();
-    for (const Pending& p : group) {
-      AppendFixed32(&buffer, static_cast<uint32_t>(p.record.size()));
-      AppendFixed64(&buffer, XXH3_64bits(p.record.data(), p.record.size()));
-      buffer.append(p.record);
+    // Records up to a rotation marker form one write; the marker then starts a new segment.
+    while (!group.empty()) {
+      buffer.clear();
+      size_t count = 0;
+      uint64_t group_bytes = 0;
+      for (; count < group.size() && !group[count].rotated; ++count) {
+        const Pending& p = group[count];
+        AppendFixed32(&buffer, static_cast<uint32_t>(p.record.size()));
+        AppendFixed64(&buffer, XXH3_64bits(p.record.data(), p.record.size()));
+        buffer.append(p.record);
+        group_bytes += p.record.size();
+      }
+      if (count > 0) {
+        absl::Status status = WriteGroup(buffer);
+        {
+          std::lock_guard lock(mutex_);
+          pending_bytes_ -= group_bytes;
+        }
+        for (size_t i = 0; i < count; ++i) group[i].done(status);
+      }
+      if (count < group.size()) {
+        absl::Status status = StartNewSegment();
+        group[count].rotated(status, sequence_.load());
+        ++count;
+      }
+      group.erase(group.begin(), group.begin() + static_cast<std::ptrdiff_t>(count));
     }
-    absl::Status status = WriteGroup(buffer);
-    uint64_t group_bytes = 0;
-    for (const Pending& p : group) group_bytes += p.record.size();
-    {
-      std::lock_guard lock(mutex_);
-      pending_bytes_ -= group_bytes;
-    }
-    for (Pending& p : group) p.done(status);
   }
+}
+
+void WriteAheadLog::Rotate(RotatedFn rotated) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!closing_) {
+      queue_.push_back({std::string(), nullptr, std::move(rotated)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  rotated(absl::UnavailableError("the write-ahead log is closing"), 0);
+}
+
+void WriteAheadLog::DeleteSegmentsBefore(uint64_t sequence) {
+  const uint64_t current = sequence_.load();
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() != 28 || !name.starts_with("wal-") || !name.ends_with(".log")) continue;
+    uint64_t n = std::stoull(name.substr(4, 20));
+    if (n < sequence && n < current) fs::remove(entry.path(), ec);
+  }
+}
+
+uint64_t WriteAheadLog::DiskBytes() const {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    auto size = entry.file_size(ec);
+    if (!ec) total += size;
+  }
+  return total;
 }
 
 absl::Status WriteAheadLog::WriteGroup(const std::string& buffer) {
   if (segment_size_ >= options_.segment_bytes) RETURN_IF_NOT_OK(StartNewSegment());
   std::string path = SegmentPath(dir_, sequence_);
-  absl::Status status = WriteAll(fd_, buffer.data(), buffer.size(), path);
+  absl::Status status = WriteAll(fd_, buffer, path);
   if (status.ok() && ::fdatasync(fd_) != 0) status = ErrnoStatus("cannot fsync", path);
   if (!status.ok()) {
     // Leave no partial record behind: the next group starts on a clean boundary.
@@ -281,7 +287,7 @@ absl::Status WriteAheadLog::StartNewSegment() {
   std::string path = SegmentPath(dir_, next);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("cannot create", path);
-  absl::Status status = WriteAll(fd, kMagic, sizeof(kMagic), path);
+  absl::Status status = WriteAll(fd, std::string_view(kMagic, sizeof(kMagic)), path);
   if (status.ok() && ::fdatasync(fd) != 0) status = ErrnoStatus("cannot fsync", path);
   if (status.ok()) status = SyncDirectory(dir_);
   if (!status.ok()) {

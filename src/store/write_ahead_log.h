@@ -10,6 +10,7 @@
 // and the rest of that file skipped.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -39,16 +40,32 @@ class WriteAheadLog {
  public:
   using Done = std::function<void(absl::Status)>;
   using ReplayFn = std::function<absl::Status(std::string_view record)>;
+  using RotatedFn = std::function<void(absl::Status, uint64_t first_sequence_after)>;
 
-  // Replays every stored record through `replay` (in order), then opens for appends.
+  // Replays every stored record of segments numbered `first_sequence` and up through
+  // `replay` (in order), deletes older segments (their records are in parts already), then
+  // opens for appends.
   static absl::StatusOr<std::unique_ptr<WriteAheadLog>> Open(const std::string& dir,
                                                               const WalOptions& options,
                                                               const ReplayFn& replay,
-                                                              WalReplayStats* stats = nullptr);
+                                                              WalReplayStats* stats = nullptr,
+                                                              uint64_t first_sequence = 0);
   ~WriteAheadLog();
 
   // Queues `record`; `done` runs on the log's thread once it is fsynced, or with the error.
   void Append(std::string record, Done done);
+
+  // Starts a new segment once every record queued before this call is written and its
+  // `done` has run; then `rotated` runs on the log's thread with the new segment's number.
+  // Every record appended later lands in that segment or after: the store freezes its
+  // in-memory head in `rotated`, so the head holds exactly the records of older segments.
+  void Rotate(RotatedFn rotated);
+
+  // Removes segments numbered below `sequence` (never the one being written).
+  void DeleteSegmentsBefore(uint64_t sequence);
+
+  // Bytes in segment files, for --max-disk accounting.
+  uint64_t DiskBytes() const;
 
   // Bytes queued and not yet durable: the API layer sheds load when this grows.
   uint64_t pending_bytes() const;
@@ -68,7 +85,7 @@ class WriteAheadLog {
 
   // Used only by the writer thread (and Open/Close when it is not running).
   int fd_;
-  uint64_t sequence_;
+  std::atomic<uint64_t> sequence_;
   uint64_t segment_size_;
 
   // State below is protected by mutex_.
@@ -77,6 +94,7 @@ class WriteAheadLog {
   struct Pending {
     std::string record;
     Done done;
+    RotatedFn rotated;  // set for a rotation marker (record and done unused)
   };
   std::deque<Pending> queue_;
   uint64_t pending_bytes_ = 0;

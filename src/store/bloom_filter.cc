@@ -1,0 +1,57 @@
+#include "store/bloom_filter.h"
+
+#include <xxhash.h>
+
+#include <cstring>
+
+namespace waggle::store {
+namespace {
+
+constexpr uint32_t kProbes = 7;
+constexpr size_t kBitsPerKey = 10;
+
+uint64_t HashOf(const model::TraceId& id) { return XXH3_64bits(id.bytes.data(), id.bytes.size()); }
+
+// Double hashing (Kirsch-Mitzenmacher): probe i is h1 + i * h2.
+template <typename Visit>
+bool ForEachProbe(uint64_t hash, uint64_t bits, Visit visit) {
+  uint64_t h1 = hash;
+  uint64_t h2 = (hash >> 33) | (hash << 31) | 1;
+  for (uint32_t i = 0; i < kProbes; ++i) {
+    if (!visit((h1 + i * h2) % bits)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void BloomFilterBuilder::Add(const model::TraceId& id) { hashes_.push_back(HashOf(id)); }
+
+std::string BloomFilterBuilder::Finish() const {
+  const uint64_t bits = std::max<uint64_t>(64, hashes_.size() * kBitsPerKey);
+  std::string out(4 + (bits + 7) / 8, '\0');
+  uint32_t probes = kProbes;
+  std::memcpy(out.data(), &probes, 4);
+  auto* array = reinterpret_cast<uint8_t*>(out.data() + 4);
+  const uint64_t nbits = (out.size() - 4) * 8;
+  for (uint64_t hash : hashes_) {
+    ForEachProbe(hash, nbits, [&](uint64_t bit) {
+      array[bit / 8] |= static_cast<uint8_t>(1u << (bit % 8));
+      return true;
+    });
+  }
+  return out;
+}
+
+bool BloomFilterMayContain(std::string_view filter, const model::TraceId& id) {
+  if (filter.size() <= 4) return true;
+  uint32_t probes;
+  std::memcpy(&probes, filter.data(), 4);
+  if (probes != kProbes) return true;
+  const auto* array = reinterpret_cast<const uint8_t*>(filter.data() + 4);
+  const uint64_t nbits = (filter.size() - 4) * 8;
+  return ForEachProbe(HashOf(id), nbits,
+                      [&](uint64_t bit) { return (array[bit / 8] >> (bit % 8)) & 1; });
+}
+
+}  // namespace waggle::store

@@ -1,0 +1,361 @@
+#include "store/column_encoding.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <limits>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/strings.h"
+#include "store/byte_io.h"
+
+namespace waggle::store {
+namespace {
+
+enum IntMode : uint8_t { kFrameOfReference = 0, kDelta = 1 };
+enum StringMode : uint8_t { kDictionary = 0, kPlain = 1 };
+enum FixedMode : uint8_t { kRawBytes = 0, kRunLength = 1 };
+
+absl::Status Corrupt(std::string_view what) {
+  return absl::DataLossError(StrCat("corrupt column chunk: ", what));
+}
+
+void EncodePresence(const std::vector<uint8_t>& present, uint32_t rows, size_t present_count,
+                    ByteWriter& w) {
+  w.Varint(present_count);
+  if (present_count == rows) return;
+  std::string bitmap((rows + 7) / 8, '\0');
+  for (uint32_t r = 0; r < rows; ++r) {
+    if (present[r]) bitmap[r / 8] = static_cast<char>(bitmap[r / 8] | (1 << (r % 8)));
+  }
+  w.Raw(bitmap);
+}
+
+// Reads the presence header; returns the number of present rows.
+absl::StatusOr<uint32_t> DecodePresence(ByteReader& r, uint32_t rows, ColumnValues* out) {
+  uint64_t present_count = r.Varint();
+  if (!r.ok() || present_count > rows) return Corrupt("presence count");
+  out->present.clear();
+  if (present_count == rows) return static_cast<uint32_t>(present_count);
+  std::string_view bitmap = r.Raw((rows + 7) / 8);
+  if (!r.ok()) return Corrupt("presence bitmap");
+  out->present.resize(rows);
+  uint32_t counted = 0;
+  for (uint32_t i = 0; i < rows; ++i) {
+    out->present[i] = (static_cast<uint8_t>(bitmap[i / 8]) >> (i % 8)) & 1;
+    counted += out->present[i];
+  }
+  if (counted != present_count) return Corrupt("presence bitmap disagrees with its count");
+  return counted;
+}
+
+template <typename T>
+void Scatter(const std::vector<T>& dense_present_values, const std::vector<uint8_t>& present,
+             uint32_t rows, std::vector<T>* out) {
+  if (present.empty()) {
+    *out = dense_present_values;
+    return;
+  }
+  out->assign(rows, T{});
+  size_t next = 0;
+  for (uint32_t r = 0; r < rows; ++r) {
+    if (present[r]) (*out)[r] = dense_present_values[next++];
+  }
+}
+
+}  // namespace
+
+int BitWidth(uint64_t max_value) { return max_value == 0 ? 0 : 64 - std::countl_zero(max_value); }
+
+void PackBits(std::span<const uint64_t> values, int width, std::string* out) {
+  if (width == 0) return;
+  const size_t total_bytes = (values.size() * static_cast<size_t>(width) + 7) / 8;
+  const size_t start = out->size();
+  out->resize(start + total_bytes + 8, '\0');  // slack for the last unaligned store
+  char* base = out->data() + start;
+  const uint64_t mask = width == 64 ? ~0ull : (1ull << width) - 1;
+  size_t bit = 0;
+  for (uint64_t value : values) {
+    value &= mask;
+    const size_t byte = bit / 8;
+    const int shift = static_cast<int>(bit % 8);
+    uint64_t word;
+    std::memcpy(&word, base + byte, 8);
+    word |= value << shift;
+    std::memcpy(base + byte, &word, 8);
+    if (shift + width > 64) base[byte + 8] = static_cast<char>(value >> (64 - shift));
+    bit += static_cast<size_t>(width);
+  }
+  out->resize(start + total_bytes);
+}
+
+bool UnpackBits(std::string_view data, size_t count, int width, uint64_t* out) {
+  if (width == 0) {
+    std::fill(out, out + count, 0);
+    return true;
+  }
+  if (width > 64) return false;
+  const size_t total_bytes = (count * static_cast<size_t>(width) + 7) / 8;
+  if (data.size() < total_bytes) return false;
+  const uint64_t mask = width == 64 ? ~0ull : (1ull << width) - 1;
+  // Fast path reads 9 bytes at a time; copy the tail into a padded buffer first.
+  std::string padded(data.substr(0, total_bytes));
+  padded.resize(total_bytes + 16, '\0');
+  const auto* base = reinterpret_cast<const uint8_t*>(padded.data());
+  size_t bit = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const size_t byte = bit / 8;
+    const int shift = static_cast<int>(bit % 8);
+    uint64_t word;
+    std::memcpy(&word, base + byte, 8);
+    uint64_t value = word >> shift;
+    if (shift + width > 64) value |= static_cast<uint64_t>(base[byte + 8]) << (64 - shift);
+    out[i] = value & mask;
+    bit += static_cast<size_t>(width);
+  }
+  return true;
+}
+
+void EncodeInts(std::span<const int64_t> values, const std::vector<uint8_t>& present,
+                uint32_t rows, std::string* out) {
+  ByteWriter w(out);
+  EncodePresence(present, rows, values.size(), w);
+  if (values.empty()) return;
+  // Frame of reference: value - min. Delta: (v[i] - v[i-1]) - min delta. Both in wrapping
+  // unsigned arithmetic, so extreme values cannot overflow.
+  auto [min_it, max_it] = std::minmax_element(values.begin(), values.end());
+  const int64_t min_value = *min_it;
+  const uint64_t for_range = static_cast<uint64_t>(*max_it) - static_cast<uint64_t>(min_value);
+  int64_t min_delta = std::numeric_limits<int64_t>::max();
+  int64_t max_delta = std::numeric_limits<int64_t>::min();
+  for (size_t i = 1; i < values.size(); ++i) {
+    auto d = static_cast<int64_t>(static_cast<uint64_t>(values[i]) - static_cast<uint64_t>(values[i - 1]));
+    min_delta = std::min(min_delta, d);
+    max_delta = std::max(max_delta, d);
+  }
+  const bool use_delta =
+      values.size() > 1 &&
+      BitWidth(static_cast<uint64_t>(max_delta) - static_cast<uint64_t>(min_delta)) < BitWidth(for_range);
+  std::vector<uint64_t> packed;
+  if (use_delta) {
+    const int width = BitWidth(static_cast<uint64_t>(max_delta) - static_cast<uint64_t>(min_delta));
+    w.Byte(kDelta);
+    w.Signed(min_delta);
+    w.Signed(values[0]);
+    w.Byte(static_cast<uint8_t>(width));
+    packed.reserve(values.size() - 1);
+    for (size_t i = 1; i < values.size(); ++i) {
+      uint64_t d = static_cast<uint64_t>(values[i]) - static_cast<uint64_t>(values[i - 1]);
+      packed.push_back(d - static_cast<uint64_t>(min_delta));
+    }
+    PackBits(packed, width, out);
+  } else {
+    const int width = BitWidth(for_range);
+    w.Byte(kFrameOfReference);
+    w.Signed(min_value);
+    w.Byte(static_cast<uint8_t>(width));
+    packed.reserve(values.size());
+    for (int64_t v : values) packed.push_back(static_cast<uint64_t>(v) - static_cast<uint64_t>(min_value));
+    PackBits(packed, width, out);
+  }
+}
+
+absl::Status DecodeInts(std::string_view data, uint32_t rows, ColumnValues* out) {
+  if (rows > kMaxBlockRows) return Corrupt("row count");
+  ByteReader r(data);
+  auto present_count = DecodePresence(r, rows, out);
+  if (!present_count.ok()) return present_count.status();
+  std::vector<int64_t> values(*present_count);
+  if (*present_count > 0) {
+    const uint8_t mode = r.Byte();
+    const uint64_t base = static_cast<uint64_t>(r.Signed());
+    const uint64_t first = mode == kDelta ? static_cast<uint64_t>(r.Signed()) : 0;
+    const int width = r.Byte();
+    if (!r.ok() || mode > kDelta || width > 64) return Corrupt("integer header");
+    const size_t packed_count = mode == kDelta ? values.size() - 1 : values.size();
+    std::vector<uint64_t> packed(packed_count);
+    std::string_view rest = r.Raw(r.remaining());
+    if (!UnpackBits(rest, packed_count, width, packed.data())) return Corrupt("integer values");
+    if (mode == kDelta) {
+      uint64_t v = first;
+      values[0] = static_cast<int64_t>(v);
+      for (size_t i = 0; i < packed_count; ++i) {
+        v += packed[i] + base;
+        values[i + 1] = static_cast<int64_t>(v);
+      }
+    } else {
+      for (size_t i = 0; i < packed_count; ++i) values[i] = static_cast<int64_t>(packed[i] + base);
+    }
+  }
+  Scatter(values, out->present, rows, &out->ints);
+  return absl::OkStatus();
+}
+
+void EncodeDoubles(std::span<const double> values, const std::vector<uint8_t>& present,
+                   uint32_t rows, std::string* out) {
+  ByteWriter w(out);
+  EncodePresence(present, rows, values.size(), w);
+  for (double d : values) w.Double(d);
+}
+
+absl::Status DecodeDoubles(std::string_view data, uint32_t rows, ColumnValues* out) {
+  if (rows > kMaxBlockRows) return Corrupt("row count");
+  ByteReader r(data);
+  auto present_count = DecodePresence(r, rows, out);
+  if (!present_count.ok()) return present_count.status();
+  if (r.remaining() != *present_count * 8ull) return Corrupt("double values");
+  std::vector<double> values(*present_count);
+  for (double& d : values) d = r.Double();
+  Scatter(values, out->present, rows, &out->doubles);
+  return absl::OkStatus();
+}
+
+void EncodeStrings(std::span<const std::string> values, const std::vector<uint8_t>& present,
+                   uint32_t rows, std::string* out) {
+  ByteWriter w(out);
+  std::unordered_map<std::string_view, uint32_t> codes;
+  std::vector<std::string_view> dictionary;
+  std::vector<uint32_t> value_codes;
+  value_codes.reserve(values.size());
+  for (const std::string& v : values) {
+    auto [it, inserted] = codes.emplace(v, static_cast<uint32_t>(dictionary.size() + 1));
+    if (inserted) dictionary.push_back(v);
+    value_codes.push_back(it->second);
+  }
+  // A dictionary pays when values repeat; ids and free text go plain.
+  if (dictionary.size() * 2 > values.size() && !values.empty()) {
+    w.Byte(kPlain);
+    EncodePresence(present, rows, values.size(), w);
+    for (const std::string& v : values) w.String(v);
+    return;
+  }
+  w.Byte(kDictionary);
+  w.Varint(dictionary.size());
+  for (std::string_view s : dictionary) w.String(s);
+  const int width = BitWidth(dictionary.size());
+  w.Byte(static_cast<uint8_t>(width));
+  std::vector<uint64_t> row_codes(rows, 0);
+  size_t next = 0;
+  for (uint32_t r = 0; r < rows; ++r) {
+    if (present.empty() || present[r]) row_codes[r] = value_codes[next++];
+  }
+  PackBits(row_codes, width, out);
+}
+
+absl::Status DecodeStrings(std::string_view data, uint32_t rows, ColumnValues* out) {
+  if (rows > kMaxBlockRows) return Corrupt("row count");
+  ByteReader r(data);
+  const uint8_t mode = r.Byte();
+  out->dictionary.clear();
+  out->present.clear();
+  if (mode == kPlain) {
+    auto present_count = DecodePresence(r, rows, out);
+    if (!present_count.ok()) return present_count.status();
+    out->dictionary.reserve(*present_count);
+    for (uint32_t i = 0; i < *present_count; ++i) out->dictionary.push_back(r.String());
+    if (!r.ok() || r.remaining() != 0) return Corrupt("plain strings");
+    out->codes.assign(rows, 0);
+    uint32_t next = 0;
+    for (uint32_t row = 0; row < rows; ++row) {
+      if (out->Has(row)) out->codes[row] = ++next;
+    }
+    return absl::OkStatus();
+  }
+  if (mode != kDictionary) return Corrupt("string mode");
+  const uint64_t dictionary_size = r.Varint();
+  if (!r.ok() || dictionary_size > rows) return Corrupt("dictionary size");
+  out->dictionary.reserve(dictionary_size);
+  for (uint64_t i = 0; i < dictionary_size; ++i) out->dictionary.push_back(r.String());
+  const int width = r.Byte();
+  if (!r.ok() || width != BitWidth(dictionary_size)) return Corrupt("dictionary");
+  std::vector<uint64_t> codes(rows);
+  if (!UnpackBits(r.Raw(r.remaining()), rows, width, codes.data())) return Corrupt("string codes");
+  out->codes.resize(rows);
+  bool any_absent = false;
+  for (uint32_t row = 0; row < rows; ++row) {
+    if (codes[row] > dictionary_size) return Corrupt("string code out of range");
+    out->codes[row] = static_cast<uint32_t>(codes[row]);
+    any_absent |= codes[row] == 0;
+  }
+  if (any_absent) {
+    out->present.resize(rows);
+    for (uint32_t row = 0; row < rows; ++row) out->present[row] = out->codes[row] != 0;
+  }
+  return absl::OkStatus();
+}
+
+void EncodeFixedBytes(std::string_view bytes, uint32_t width, std::string* out) {
+  ByteWriter w(out);
+  const size_t rows = width == 0 ? 0 : bytes.size() / width;
+  size_t runs = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    if (i == 0 || bytes.compare(i * width, width, bytes, (i - 1) * width, width) != 0) ++runs;
+  }
+  if (runs * (width + 2) >= bytes.size()) {
+    w.Byte(kRawBytes);
+    w.Raw(bytes);
+    return;
+  }
+  w.Byte(kRunLength);
+  w.Varint(runs);
+  size_t i = 0;
+  while (i < rows) {
+    size_t j = i + 1;
+    while (j < rows && bytes.compare(j * width, width, bytes, i * width, width) == 0) ++j;
+    w.Raw(bytes.substr(i * width, width));
+    w.Varint(j - i);
+    i = j;
+  }
+}
+
+absl::Status DecodeFixedBytes(std::string_view data, uint32_t rows, uint32_t width,
+                              ColumnValues* out) {
+  if (rows > kMaxBlockRows || width == 0 || width > 64) return Corrupt("row count or width");
+  ByteReader r(data);
+  const uint8_t mode = r.Byte();
+  out->width = width;
+  out->present.clear();
+  const size_t total = static_cast<size_t>(rows) * width;
+  if (mode == kRawBytes) {
+    if (r.remaining() != total) return Corrupt("fixed-width bytes");
+    out->fixed.assign(r.Raw(total));
+    return absl::OkStatus();
+  }
+  if (mode != kRunLength) return Corrupt("fixed-width mode");
+  const uint64_t runs = r.Varint();
+  if (!r.ok() || runs > rows) return Corrupt("run count");
+  out->fixed.clear();
+  out->fixed.reserve(total);
+  for (uint64_t i = 0; i < runs; ++i) {
+    std::string_view value = r.Raw(width);
+    const uint64_t length = r.Varint();
+    if (!r.ok() || length == 0 || length > rows - out->fixed.size() / width) return Corrupt("run");
+    for (uint64_t k = 0; k < length; ++k) out->fixed.append(value);
+  }
+  if (out->fixed.size() != total || r.remaining() != 0) return Corrupt("runs do not cover the block");
+  return absl::OkStatus();
+}
+
+std::string CompressChunk(std::string_view raw, int level) {
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), level);
+  // Compression of an in-memory buffer into a buffer of ZSTD_compressBound cannot fail.
+  out.resize(ZSTD_isError(n) ? 0 : n);
+  return out;
+}
+
+absl::StatusOr<std::string> DecompressChunk(std::string_view compressed, size_t max_size) {
+  unsigned long long size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > max_size) {
+    return Corrupt("zstd frame header");
+  }
+  std::string out(size, '\0');
+  size_t n = ZSTD_decompress(out.data(), out.size(), compressed.data(), compressed.size());
+  if (ZSTD_isError(n) || n != size) return Corrupt(ZSTD_getErrorName(n));
+  return out;
+}
+
+}  // namespace waggle::store

@@ -1,0 +1,74 @@
+// Encodings of one column of one block of a part (store/part_format.h). Each encoder writes a
+// self-describing byte string that the part writer then compresses with zstd; the decoders
+// check every length and value against the block's row count, so corrupt input yields an
+// error, never a crash or an oversized allocation.
+//
+//   presence := varint(present_count) [bitmap of ceil(rows/8) bytes, when some row is absent]
+//   ints     := presence [u8 mode(0 frame-of-reference | 1 delta) signed(base) [signed(first)]
+//                         u8(bit width) bit-packed values]
+//   doubles  := presence f64*
+//   strings  := u8(0) varint(dictionary size) string* u8(width) bit-packed codes (0 = absent)
+//             | u8(1) presence string*                      (plain, when values rarely repeat)
+//   fixed    := u8(0) bytes(rows * width) | u8(1) varint(runs) (bytes(width) varint(run))*
+//
+// Values are bit-packed at the smallest width that holds (value - base): frame of reference
+// for unordered values such as durations, delta for sorted ones such as start times.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace waggle::store {
+
+// Blocks hold at most this many rows; a decoder refuses larger counts.
+inline constexpr uint32_t kMaxBlockRows = 1u << 16;
+
+// A decoded column of one block. Every vector is indexed by row (absent rows hold zero or
+// code 0); only the vectors of the column's physical type are filled.
+struct ColumnValues {
+  std::vector<uint8_t> present;  // one byte per row; empty when every row has a value
+  std::vector<int64_t> ints;
+  std::vector<double> doubles;
+  std::vector<std::string> dictionary;  // strings: codes index it, minus one
+  std::vector<uint32_t> codes;          // strings: 0 = absent
+  std::string fixed;                    // fixed-width bytes: rows * width
+  uint32_t width = 0;
+
+  bool Has(size_t row) const { return present.empty() || present[row] != 0; }
+};
+
+// `present` has one byte per row, or is empty when every row has a value; `values` holds
+// the values of the present rows only, in row order.
+void EncodeInts(std::span<const int64_t> values, const std::vector<uint8_t>& present,
+                uint32_t rows, std::string* out);
+void EncodeDoubles(std::span<const double> values, const std::vector<uint8_t>& present,
+                   uint32_t rows, std::string* out);
+void EncodeStrings(std::span<const std::string> values, const std::vector<uint8_t>& present,
+                   uint32_t rows, std::string* out);
+// `bytes` holds rows * width bytes; runs of equal values are run-length encoded when that
+// is smaller (trace ids, sorted within a part, repeat once per span of the trace).
+void EncodeFixedBytes(std::string_view bytes, uint32_t width, std::string* out);
+
+absl::Status DecodeInts(std::string_view data, uint32_t rows, ColumnValues* out);
+absl::Status DecodeDoubles(std::string_view data, uint32_t rows, ColumnValues* out);
+absl::Status DecodeStrings(std::string_view data, uint32_t rows, ColumnValues* out);
+absl::Status DecodeFixedBytes(std::string_view data, uint32_t rows, uint32_t width,
+                              ColumnValues* out);
+
+// Bit packing of unsigned values at `width` bits each (0..64), little-endian bit order.
+void PackBits(std::span<const uint64_t> values, int width, std::string* out);
+// Reads `count` values; false when `data` is too short.
+bool UnpackBits(std::string_view data, size_t count, int width, uint64_t* out);
+int BitWidth(uint64_t max_value);
+
+// zstd, one frame per column chunk.
+std::string CompressChunk(std::string_view raw, int level);
+absl::StatusOr<std::string> DecompressChunk(std::string_view compressed, size_t max_size);
+
+}  // namespace waggle::store

@@ -1,0 +1,248 @@
+#include "store/part_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "store/bloom_filter.h"
+#include "store/file_util.h"
+
+namespace waggle::store {
+namespace {
+
+// A chunk never decodes to more than this (64 Ki rows of the largest values we keep).
+constexpr size_t kMaxDecodedChunk = 1ull << 31;
+
+absl::Status PReadAll(int fd, uint64_t offset, size_t size, std::string* out, const std::string& path) {
+  out->resize(size);
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pread(fd, out->data() + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("cannot read", path);
+    }
+    if (n == 0) return absl::DataLossError(StrCat("part ", path, " is truncated"));
+    done += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Decode(const ColumnDescriptor& column, std::string_view raw, uint32_t rows,
+                    ColumnValues* out) {
+  switch (column.physical_type()) {
+    case PhysicalType::kInt:
+      return DecodeInts(raw, rows, out);
+    case PhysicalType::kDouble:
+      return DecodeDoubles(raw, rows, out);
+    case PhysicalType::kString:
+      return DecodeStrings(raw, rows, out);
+    case PhysicalType::kFixedBytes:
+      return DecodeFixedBytes(raw, rows, column.fixed_width(), out);
+  }
+  return absl::DataLossError("unknown column type");
+}
+
+template <typename Id>
+Id IdAt(const ColumnValues& v, size_t row) {
+  auto id = Id::FromBytes(std::string_view(v.fixed).substr(row * Id::kSize, Id::kSize));
+  return id ? *id : Id{};
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<PartReader>> PartReader::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open", path);
+  auto fail = [&](absl::Status status) {
+    ::close(fd);
+    return status;
+  };
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return fail(ErrnoStatus("cannot stat", path));
+  const auto size = static_cast<uint64_t>(st.st_size);
+  if (size < sizeof(kPartMagic) + kPartTrailerSize) {
+    return fail(absl::DataLossError(StrCat("part ", path, " is truncated (", size, " bytes)")));
+  }
+  std::string trailer;
+  if (auto s = PReadAll(fd, size - kPartTrailerSize, kPartTrailerSize, &trailer, path); !s.ok()) return fail(s);
+  uint32_t footer_size;
+  uint64_t checksum;
+  std::memcpy(&footer_size, trailer.data(), 4);
+  std::memcpy(&checksum, trailer.data() + 4, 8);
+  if (std::memcmp(trailer.data() + 12, kPartEndMagic, 8) != 0 ||
+      footer_size > size - sizeof(kPartMagic) - kPartTrailerSize) {
+    return fail(absl::DataLossError(StrCat("part ", path, " has a torn or corrupt trailer")));
+  }
+  std::string footer_bytes;
+  if (auto s = PReadAll(fd, size - kPartTrailerSize - footer_size, footer_size, &footer_bytes, path); !s.ok()) {
+    return fail(s);
+  }
+  if (XXH3_64bits(footer_bytes.data(), footer_bytes.size()) != checksum) {
+    return fail(absl::DataLossError(StrCat("part ", path, ": footer checksum mismatch")));
+  }
+  auto footer = DecodePartFooter(footer_bytes);
+  if (!footer.ok()) return fail(absl::DataLossError(StrCat("part ", path, ": ", std::string(footer.status().message()))));
+  const uint64_t data_end = size - kPartTrailerSize - footer_size;
+  for (const BlockMeta& b : footer->blocks) {
+    for (const ChunkMeta& c : b.chunks) {
+      if (c.size > 0 && (c.offset < sizeof(kPartMagic) || c.offset + c.size > data_end)) {
+        return fail(absl::DataLossError(StrCat("part ", path, ": chunk outside the file")));
+      }
+    }
+  }
+  return std::shared_ptr<PartReader>(new PartReader(path, fd, size, std::move(*footer)));
+}
+
+PartReader::PartReader(std::string path, int fd, uint64_t file_size, PartFooter footer)
+    : path_(std::move(path)), fd_(fd), file_size_(file_size), footer_(std::move(footer)) {}
+
+PartReader::~PartReader() { ::close(fd_); }
+
+absl::StatusOr<std::string> PartReader::ReadChunkBytes(const ChunkMeta& chunk) const {
+  std::string compressed;
+  RETURN_IF_NOT_OK(PReadAll(fd_, chunk.offset, chunk.size, &compressed, path_));
+  if (XXH3_64bits(compressed.data(), compressed.size()) != chunk.checksum) {
+    return absl::DataLossError(StrCat("part ", path_, ": chunk checksum mismatch at offset ", chunk.offset));
+  }
+  auto raw = DecompressChunk(compressed, kMaxDecodedChunk);
+  if (!raw.ok()) return absl::DataLossError(StrCat("part ", path_, ": ", std::string(raw.status().message())));
+  return raw;
+}
+
+absl::StatusOr<ColumnValues> PartReader::ReadColumn(size_t block, size_t column) const {
+  const BlockMeta& b = footer_.blocks.at(block);
+  const ColumnDescriptor& descriptor = footer_.columns.at(column);
+  const ChunkMeta& chunk = b.chunks.at(column);
+  ColumnValues values;
+  if (chunk.size == 0) {
+    // No row of this block has the column.
+    values.present.assign(b.rows, 0);
+    values.ints.assign(b.rows, 0);
+    values.doubles.assign(b.rows, 0);
+    values.codes.assign(b.rows, 0);
+    return values;
+  }
+  ASSIGN_OR_RETURN(std::string raw, ReadChunkBytes(chunk));
+  absl::Status status = Decode(descriptor, raw, b.rows, &values);
+  if (!status.ok()) {
+    return absl::DataLossError(StrCat("part ", path_, " column ", descriptor.DebugName(), ": ", std::string(status.message())));
+  }
+  return values;
+}
+
+absl::Status PartReader::Verify() const {
+  for (size_t b = 0; b < footer_.blocks.size(); ++b) {
+    for (size_t c = 0; c < footer_.columns.size(); ++c) RETURN_IF_NOT_OK(ReadColumn(b, c).status());
+  }
+  return absl::OkStatus();
+}
+
+bool PartReader::MayContainTrace(const model::TraceId& trace_id) const {
+  return BloomFilterMayContain(footer_.bloom_filter, trace_id);
+}
+
+absl::StatusOr<std::vector<model::Event>> PartReader::ReadEvents(size_t block, uint32_t begin,
+                                                                 uint32_t end) const {
+  const size_t ncolumns = footer_.columns.size();
+  std::vector<ColumnValues> columns(ncolumns);
+  for (size_t c = 0; c < ncolumns; ++c) {
+    ASSIGN_OR_RETURN(columns[c], ReadColumn(block, c));
+  }
+  auto fixed = [&](FixedColumn c) -> const ColumnValues& { return columns[static_cast<size_t>(c)]; };
+  auto string_at = [](const ColumnValues& v, size_t row) -> std::string {
+    uint32_t code = v.codes[row];
+    return code == 0 ? std::string() : v.dictionary[code - 1];
+  };
+  std::vector<model::Event> events(end - begin);
+  for (uint32_t row = begin; row < end; ++row) {
+    model::Event& e = events[row - begin];
+    e.dataset = footer_.dataset;
+    e.time_unix_nano = fixed(FixedColumn::kTime).ints[row];
+    e.duration_nano = fixed(FixedColumn::kDuration).ints[row];
+    e.sample_rate = fixed(FixedColumn::kSampleRate).ints[row];
+    e.annotation_type = static_cast<model::AnnotationType>(
+        std::clamp<int64_t>(fixed(FixedColumn::kAnnotationType).ints[row], 0, 2));
+    e.kind = static_cast<model::SpanKind>(std::clamp<int64_t>(fixed(FixedColumn::kKind).ints[row], 0, 5));
+    e.status_code =
+        static_cast<model::StatusCode>(std::clamp<int64_t>(fixed(FixedColumn::kStatusCode).ints[row], 0, 2));
+    e.invalid_duration = fixed(FixedColumn::kInvalidDuration).ints[row] != 0;
+    e.flags = static_cast<uint32_t>(fixed(FixedColumn::kFlags).ints[row]);
+    e.num_events = static_cast<uint32_t>(fixed(FixedColumn::kNumEvents).ints[row]);
+    e.num_links = static_cast<uint32_t>(fixed(FixedColumn::kNumLinks).ints[row]);
+    e.trace_id = IdAt<model::TraceId>(fixed(FixedColumn::kTraceId), row);
+    e.span_id = IdAt<model::SpanId>(fixed(FixedColumn::kSpanId), row);
+    e.parent_span_id = IdAt<model::SpanId>(fixed(FixedColumn::kParentSpanId), row);
+    e.link_trace_id = IdAt<model::TraceId>(fixed(FixedColumn::kLinkTraceId), row);
+    e.link_span_id = IdAt<model::SpanId>(fixed(FixedColumn::kLinkSpanId), row);
+    e.name = string_at(fixed(FixedColumn::kName), row);
+    e.service_name = string_at(fixed(FixedColumn::kServiceName), row);
+    e.status_message = string_at(fixed(FixedColumn::kStatusMessage), row);
+    e.scope_name = string_at(fixed(FixedColumn::kScopeName), row);
+    e.scope_version = string_at(fixed(FixedColumn::kScopeVersion), row);
+    e.trace_state = string_at(fixed(FixedColumn::kTraceState), row);
+    // Attributes in column order: resource, scope, span levels stay in their order of
+    // first appearance in the part (arrival order within a level is not kept).
+    for (size_t c = static_cast<size_t>(FixedColumn::kCount); c < ncolumns; ++c) {
+      const ColumnValues& v = columns[c];
+      if (!v.Has(row)) continue;
+      const ColumnDescriptor& d = footer_.columns[c];
+      model::Field f;
+      f.key = d.key;
+      f.origin = d.origin;
+      switch (d.type) {
+        case model::AttributeType::kString:
+          f.value = string_at(v, row);
+          break;
+        case model::AttributeType::kInt:
+          f.value = v.ints[row];
+          break;
+        case model::AttributeType::kDouble:
+          f.value = v.doubles[row];
+          break;
+        case model::AttributeType::kBool:
+          f.value = v.ints[row] != 0;
+          break;
+      }
+      e.fields.push_back(std::move(f));
+    }
+    std::stable_sort(e.fields.begin(), e.fields.end(), [](const model::Field& a, const model::Field& b) {
+      return a.origin < b.origin;
+    });
+  }
+  return events;
+}
+
+absl::StatusOr<std::vector<model::Event>> PartReader::FindTrace(const model::TraceId& trace_id) const {
+  std::vector<model::Event> out;
+  if (!MayContainTrace(trace_id)) return out;
+  // Blocks are in trace order: the first block whose last trace is >= the id, and on while
+  // blocks start at or before it (a trace may straddle blocks).
+  const auto& blocks = footer_.blocks;
+  auto it = std::lower_bound(blocks.begin(), blocks.end(), trace_id,
+                             [](const BlockMeta& b, const model::TraceId& id) { return b.last_trace < id; });
+  for (; it != blocks.end() && it->first_trace <= trace_id; ++it) {
+    const size_t block = static_cast<size_t>(it - blocks.begin());
+    ASSIGN_OR_RETURN(ColumnValues ids, ReadColumn(block, static_cast<size_t>(FixedColumn::kTraceId)));
+    uint32_t begin = it->rows, end = it->rows;
+    for (uint32_t row = 0; row < it->rows; ++row) {
+      if (IdAt<model::TraceId>(ids, row) == trace_id) {
+        if (begin == it->rows) begin = row;
+        end = row + 1;
+      }
+    }
+    if (begin == end) continue;
+    ASSIGN_OR_RETURN(std::vector<model::Event> events, ReadEvents(block, begin, end));
+    for (model::Event& e : events) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace waggle::store

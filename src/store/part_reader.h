@@ -1,0 +1,49 @@
+// Reads a part (store/part_format.h). Open checks the trailer and the footer's checksum;
+// Verify reads every chunk and checks its checksum, which the store does for each part when
+// it starts, so a torn or corrupt part is reported and set aside instead of served. Reads
+// use pread on a descriptor held open, so a part stays readable while a merge or retention
+// removes its file (the last reader closes it).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/event.h"
+#include "store/column_encoding.h"
+#include "store/part_format.h"
+
+namespace waggle::store {
+
+class PartReader {
+ public:
+  static absl::StatusOr<std::shared_ptr<PartReader>> Open(const std::string& path);
+  ~PartReader();
+
+  const PartFooter& footer() const { return footer_; }
+  const std::string& path() const { return path_; }
+  uint64_t file_size() const { return file_size_; }
+
+  // Reads every chunk and checks its checksum and that it decodes.
+  absl::Status Verify() const;
+
+  bool MayContainTrace(const model::TraceId& trace_id) const;
+  // The trace's events in this part, in (start time) order; empty when absent.
+  absl::StatusOr<std::vector<model::Event>> FindTrace(const model::TraceId& trace_id) const;
+
+  absl::StatusOr<ColumnValues> ReadColumn(size_t block, size_t column) const;
+  // Rows [begin, end) of a block as events (every column read).
+  absl::StatusOr<std::vector<model::Event>> ReadEvents(size_t block, uint32_t begin, uint32_t end) const;
+
+ private:
+  PartReader(std::string path, int fd, uint64_t file_size, PartFooter footer);
+  absl::StatusOr<std::string> ReadChunkBytes(const ChunkMeta& chunk) const;
+
+  const std::string path_;
+  int fd_;
+  const uint64_t file_size_;
+  const PartFooter footer_;
+};
+
+}  // namespace waggle::store

@@ -1,0 +1,74 @@
+// Writes one part (store/part_format.h) from events given in (trace id, start time) order.
+// Rows are gathered a block at a time and each full block is encoded, compressed and
+// written at once, so a writer holds one block in memory whatever the part's size: flushes
+// and merges of any size stay within a small, fixed budget.
+//
+// The file is written under a temporary name and fsynced by Finish; the caller publishes it
+// (rename + manifest), so a crash never leaves a half-written part that looks finished.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/event.h"
+#include "store/bloom_filter.h"
+#include "store/part_format.h"
+
+namespace waggle::store {
+
+struct PartWriterOptions {
+  uint32_t block_rows = 8192;
+  int zstd_level = 3;
+};
+
+class PartWriter {
+ public:
+  static absl::StatusOr<std::unique_ptr<PartWriter>> Create(const std::string& path,
+                                                            std::string dataset, int64_t partition,
+                                                            const PartWriterOptions& options);
+  ~PartWriter();  // removes the file unless Finish succeeded
+
+  // Events must come in (trace id, start time) order; all of this part's dataset.
+  absl::Status Add(const model::Event& event);
+  // Writes the footer, fsyncs and closes. Returns the footer written.
+  absl::StatusOr<PartFooter> Finish();
+
+  uint64_t rows() const { return footer_.rows + block_rows_; }
+  uint64_t bytes_written() const { return offset_; }
+
+ private:
+  struct ColumnBuilder {
+    // Values of the rows that have one, in row order; `rows_present` says which rows.
+    std::vector<int64_t> ints;
+    std::vector<double> doubles;
+    std::vector<std::string> strings;
+    std::string fixed;
+    std::vector<uint32_t> rows_present;
+    void Clear();
+  };
+
+  PartWriter(std::string path, int fd, std::string dataset, int64_t partition,
+             const PartWriterOptions& options);
+  size_t ColumnFor(const model::Field& field);
+  absl::Status FlushBlock();
+  absl::Status Write(std::string_view data);
+
+  const std::string path_;
+  int fd_;
+  const PartWriterOptions options_;
+  PartFooter footer_;
+  std::vector<ColumnBuilder> builders_;  // parallel to footer_.columns
+  std::unordered_map<std::string, size_t> attribute_columns_;  // "origin|type|key" -> index
+  uint32_t block_rows_ = 0;
+  BlockMeta block_;
+  BloomFilterBuilder bloom_;
+  model::TraceId last_trace_;
+  bool any_row_ = false;
+  uint64_t offset_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace waggle::store

@@ -1,0 +1,193 @@
+#include "store/column_encoding.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <random>
+
+namespace waggle::store {
+namespace {
+
+std::vector<uint8_t> EveryOther(uint32_t rows) {
+  std::vector<uint8_t> present(rows);
+  for (uint32_t i = 0; i < rows; ++i) present[i] = i % 2;
+  return present;
+}
+
+TEST(BitPackingTest, RoundTripsEveryWidth) {
+  std::mt19937_64 rng(7);
+  for (int width = 0; width <= 64; ++width) {
+    std::vector<uint64_t> values(257);
+    const uint64_t mask = width == 64 ? ~0ull : (1ull << width) - 1;
+    for (uint64_t& v : values) v = rng() & mask;
+    std::string packed;
+    PackBits(values, width, &packed);
+    EXPECT_EQ(packed.size(), (values.size() * width + 7) / 8);
+    std::vector<uint64_t> out(values.size());
+    ASSERT_TRUE(UnpackBits(packed, values.size(), width, out.data())) << width;
+    EXPECT_EQ(out, values) << "width " << width;
+    if (width > 0) EXPECT_FALSE(UnpackBits(packed.substr(1), values.size(), width, out.data()));
+  }
+}
+
+TEST(IntEncodingTest, FrameOfReferenceDeltaAndExtremes) {
+  const std::vector<std::vector<int64_t>> cases = {
+      {5},
+      {42, 42, 42, 42},                                      // width 0
+      {1700000000000000000, 1700000000000000100, 1700000000000000250},  // sorted: delta
+      {300, -7, 12000, 0, 55},                               // unordered: frame of reference
+      {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), 0, -1},
+  };
+  for (const auto& values : cases) {
+    std::string encoded;
+    EncodeInts(values, {}, static_cast<uint32_t>(values.size()), &encoded);
+    ColumnValues out;
+    ASSERT_TRUE(DecodeInts(encoded, static_cast<uint32_t>(values.size()), &out).ok());
+    EXPECT_EQ(out.ints, values);
+    EXPECT_TRUE(out.present.empty());
+  }
+}
+
+TEST(IntEncodingTest, SortedTimesPackSmall) {
+  std::vector<int64_t> times;
+  for (int i = 0; i < 8192; ++i) times.push_back(1'700'000'000'000'000'000 + i * 1000 + (i % 7));
+  std::string encoded;
+  EncodeInts(times, {}, 8192, &encoded);
+  EXPECT_LT(encoded.size(), 8192u * 2);  // ~11 bits a value instead of 64
+}
+
+TEST(IntEncodingTest, AbsentRows) {
+  const uint32_t rows = 20;
+  std::vector<uint8_t> present = EveryOther(rows);
+  std::vector<int64_t> values = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  std::string encoded;
+  EncodeInts(values, present, rows, &encoded);
+  ColumnValues out;
+  ASSERT_TRUE(DecodeInts(encoded, rows, &out).ok());
+  for (uint32_t r = 0; r < rows; ++r) {
+    EXPECT_EQ(out.Has(r), r % 2 == 1);
+    if (out.Has(r)) EXPECT_EQ(out.ints[r], static_cast<int64_t>(r / 2 + 1));
+  }
+}
+
+TEST(DoubleEncodingTest, RoundTrip) {
+  std::vector<double> values = {0.5, -3.25, 1e300};
+  std::vector<uint8_t> present = {1, 0, 1, 1};
+  std::string encoded;
+  EncodeDoubles(values, present, 4, &encoded);
+  ColumnValues out;
+  ASSERT_TRUE(DecodeDoubles(encoded, 4, &out).ok());
+  EXPECT_EQ(out.doubles, (std::vector<double>{0.5, 0, -3.25, 1e300}));
+  EXPECT_FALSE(out.Has(1));
+}
+
+TEST(StringEncodingTest, DictionaryForRepeatsPlainForUniques) {
+  std::vector<std::string> routes;
+  for (int i = 0; i < 1000; ++i) routes.push_back(i % 3 == 0 ? "/api/users" : "/api/orders");
+  std::string dict;
+  EncodeStrings(routes, {}, 1000, &dict);
+  EXPECT_EQ(dict[0], 0);  // dictionary
+  EXPECT_LT(dict.size(), 300u);  // 2 bits a row
+  ColumnValues out;
+  ASSERT_TRUE(DecodeStrings(dict, 1000, &out).ok());
+  EXPECT_EQ(out.dictionary.size(), 2u);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(out.dictionary[out.codes[i] - 1], routes[i]);
+
+  std::vector<std::string> ids;
+  for (int i = 0; i < 100; ++i) ids.push_back("user-" + std::to_string(i));
+  std::vector<uint8_t> present(150, 1);
+  for (int i = 100; i < 150; ++i) present[i] = 0;
+  std::string plain;
+  EncodeStrings(ids, present, 150, &plain);
+  EXPECT_EQ(plain[0], 1);  // plain
+  ASSERT_TRUE(DecodeStrings(plain, 150, &out).ok());
+  EXPECT_EQ(out.dictionary[out.codes[42] - 1], "user-42");
+  EXPECT_FALSE(out.Has(120));
+}
+
+TEST(StringEncodingTest, AbsentRowsInDictionaryMode) {
+  std::vector<std::string> values = {"a", "a", "a"};
+  std::vector<uint8_t> present = {1, 0, 1, 0, 1};
+  std::string encoded;
+  EncodeStrings(values, present, 5, &encoded);
+  ColumnValues out;
+  ASSERT_TRUE(DecodeStrings(encoded, 5, &out).ok());
+  EXPECT_EQ(out.present, present);
+  EXPECT_EQ(out.codes, (std::vector<uint32_t>{1, 0, 1, 0, 1}));
+}
+
+TEST(FixedBytesTest, RunLengthForSortedTraceIds) {
+  std::string bytes;
+  for (int t = 0; t < 10; ++t) {
+    for (int s = 0; s < 20; ++s) bytes.append(std::string(16, static_cast<char>('a' + t)));
+  }
+  std::string encoded;
+  EncodeFixedBytes(bytes, 16, &encoded);
+  EXPECT_LT(encoded.size(), 10u * 18 + 3);
+  ColumnValues out;
+  ASSERT_TRUE(DecodeFixedBytes(encoded, 200, 16, &out).ok());
+  EXPECT_EQ(out.fixed, bytes);
+
+  std::string random_ids;
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 50; ++i) {
+    uint64_t v = rng();
+    random_ids.append(reinterpret_cast<const char*>(&v), 8);
+  }
+  encoded.clear();
+  EncodeFixedBytes(random_ids, 8, &encoded);
+  EXPECT_EQ(encoded.size(), random_ids.size() + 1);  // raw
+  ASSERT_TRUE(DecodeFixedBytes(encoded, 50, 8, &out).ok());
+  EXPECT_EQ(out.fixed, random_ids);
+}
+
+// Every truncation and every single-byte change of an encoded column either decodes or
+// fails cleanly (the sanitizer build catches any out-of-bounds access).
+TEST(ColumnDecodingTest, CorruptInputFailsCleanly) {
+  std::vector<int64_t> ints = {1, 5, 9, 1000, -4};
+  std::vector<std::string> strings = {"GET", "POST", "GET", "GET", "PUT"};
+  std::string fixed(5 * 16, 'x');
+  std::vector<std::string> encoded(3);
+  EncodeInts(ints, {}, 5, &encoded[0]);
+  EncodeStrings(strings, {}, 5, &encoded[1]);
+  EncodeFixedBytes(fixed, 16, &encoded[2]);
+  for (size_t kind = 0; kind < encoded.size(); ++kind) {
+    const std::string& good = encoded[kind];
+    auto decode = [&](std::string_view data) {
+      ColumnValues out;
+      absl::Status s = kind == 0 ? DecodeInts(data, 5, &out)
+                     : kind == 1 ? DecodeStrings(data, 5, &out)
+                                 : DecodeFixedBytes(data, 5, 16, &out);
+      if (s.ok()) {
+        EXPECT_EQ(kind == 2 ? out.fixed.size() / 16 : (kind == 0 ? out.ints.size() : out.codes.size()), 5u);
+      }
+    };
+    for (size_t n = 0; n < good.size(); ++n) decode(good.substr(0, n));
+    for (size_t i = 0; i < good.size(); ++i) {
+      for (int bit = 0; bit < 8; ++bit) {
+        std::string bad = good;
+        bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
+        decode(bad);
+      }
+    }
+  }
+  ColumnValues out;
+  EXPECT_FALSE(DecodeInts(encoded[0], kMaxBlockRows + 1, &out).ok());
+}
+
+TEST(ChunkCompressionTest, RoundTripAndLimits) {
+  std::string raw(100000, 'w');
+  std::string compressed = CompressChunk(raw, 3);
+  EXPECT_LT(compressed.size(), 1000u);
+  auto back = DecompressChunk(compressed, 1 << 20);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, raw);
+  EXPECT_FALSE(DecompressChunk(compressed, 1000).ok());  // larger than allowed
+  EXPECT_FALSE(DecompressChunk("not zstd", 1 << 20).ok());
+  compressed[compressed.size() / 2] ^= 0x55;
+  auto corrupt = DecompressChunk(compressed, 1 << 20);
+  if (corrupt.ok()) EXPECT_EQ(corrupt->size(), raw.size());
+}
+
+}  // namespace
+}  // namespace waggle::store
