@@ -2,52 +2,225 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "store/file_util.h"
 #include "testing/temp_dir.h"
 
 namespace waggle::store {
 namespace {
 
-model::Event Span(const std::string& trace_hex, const std::string& span_hex) {
+namespace fs = std::filesystem;
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+model::Event Span(const std::string& trace_hex, const std::string& span_hex, int64_t time = 0) {
   model::Event e;
   e.dataset = "ds";
   e.trace_id = *model::TraceId::FromHex(trace_hex);
   e.span_id = *model::SpanId::FromHex(span_hex);
+  e.time_unix_nano = time;
   e.name = "op";
+  e.fields.push_back({"http.route", std::string("/x"), model::FieldOrigin::kSpan});
   return e;
+}
+
+model::TraceId Trace(const std::string& hex) { return *model::TraceId::FromHex(hex); }
+
+std::string TraceHex(int n) {
+  char buf[33];
+  std::snprintf(buf, sizeof(buf), "%032x", n + 1);
+  return buf;
 }
 
 const std::string kTraceA(32, 'a');
 const std::string kTraceB(32, 'b');
 
+EmbeddedStoreOptions TestOptions(const std::string& dir) {
+  EmbeddedStoreOptions options;
+  options.data_dir = dir;
+  options.maintenance_interval = std::chrono::hours(1);  // tests drive FlushAndCompact
+  options.head_flush_age = std::chrono::hours(1);
+  return options;
+}
+
 TEST(EmbeddedStoreTest, FindsTracesAndSurvivesRestart) {
   testing::TempDir dir;
-  EmbeddedStoreOptions options;
-  options.data_dir = dir.path();
+  EmbeddedStoreOptions options = TestOptions(dir.path());
   {
     auto store = EmbeddedStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
     ASSERT_TRUE(AppendAndWait(**store, {Span(kTraceA, "0000000000000001"), Span(kTraceB, "0000000000000002")}).ok());
     ASSERT_TRUE(AppendAndWait(**store, {Span(kTraceA, "0000000000000003")}).ok());
-    EXPECT_EQ((*store)->FindTrace(*model::TraceId::FromHex(kTraceA))->size(), 2u);
+    EXPECT_EQ((*store)->FindTrace(Trace(kTraceA))->size(), 2u);
   }
   auto store = EmbeddedStore::Open(options);
   ASSERT_TRUE(store.ok());
-  auto a = (*store)->FindTrace(*model::TraceId::FromHex(kTraceA));
+  auto a = (*store)->FindTrace(Trace(kTraceA));
   ASSERT_EQ(a->size(), 2u);
   EXPECT_EQ((*a)[1].span_id.ToHex(), "0000000000000003");
-  EXPECT_EQ((*store)->FindTrace(*model::TraceId::FromHex(kTraceB))->size(), 1u);
-  EXPECT_TRUE((*store)->FindTrace(*model::TraceId::FromHex(std::string(32, 'c')))->empty());
+  EXPECT_EQ((*store)->FindTrace(Trace(kTraceB))->size(), 1u);
+  EXPECT_TRUE((*store)->FindTrace(Trace(std::string(32, 'c')))->empty());
 }
 
 TEST(EmbeddedStoreTest, OneProcessPerDataDirectory) {
   testing::TempDir dir;
-  EmbeddedStoreOptions options;
-  options.data_dir = dir.path();
+  EmbeddedStoreOptions options = TestOptions(dir.path());
   auto first = EmbeddedStore::Open(options);
   ASSERT_TRUE(first.ok());
   auto second = EmbeddedStore::Open(options);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(std::string(second.status().message()).find("in use"), std::string::npos);
+}
+
+TEST(EmbeddedStoreTest, FlushWritesPartsAndTrimsTheLog) {
+  testing::TempDir dir;
+  EmbeddedStoreOptions options = TestOptions(dir.path());
+  const int64_t now = NowNanos();
+  {
+    auto store = EmbeddedStore::Open(options);
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(AppendAndWait(**store, {Span(TraceHex(i), "0000000000000001", now + i),
+                                          Span(TraceHex(i), "0000000000000002", now + i + 1)}).ok());
+    }
+    ASSERT_TRUE((*store)->FlushAndCompact().ok());
+    EmbeddedStoreStats stats = (*store)->Stats();
+    EXPECT_EQ(stats.parts, 1u);
+    EXPECT_EQ(stats.part_rows, 40u);
+    EXPECT_EQ(stats.head_events, 0u);
+    ASSERT_EQ((*store)->FindTrace(Trace(TraceHex(7)))->size(), 2u);  // from the part
+    // More after the flush stays in the head and the log.
+    ASSERT_TRUE(AppendAndWait(**store, {Span(TraceHex(7), "0000000000000003", now + 100)}).ok());
+    auto trace = (*store)->FindTrace(Trace(TraceHex(7)));
+    ASSERT_EQ(trace->size(), 3u);
+    EXPECT_EQ((*trace)[2].span_id.ToHex(), "0000000000000003");
+  }
+  auto store = EmbeddedStore::Open(options);
+  ASSERT_TRUE(store.ok());
+  // Only the record written after the flush is replayed; the rest come from the part.
+  EXPECT_EQ((*store)->replay_stats().records, 1u);
+  EXPECT_EQ((*store)->FindTrace(Trace(TraceHex(7)))->size(), 3u);
+  EXPECT_EQ((*store)->FindTrace(Trace(TraceHex(19)))->size(), 2u);
+}
+
+TEST(EmbeddedStoreTest, MergesKeepThePartCountBounded) {
+  testing::TempDir dir;
+  EmbeddedStoreOptions options = TestOptions(dir.path());
+  const int64_t now = NowNanos();
+  auto store = EmbeddedStore::Open(options);
+  ASSERT_TRUE(store.ok());
+  for (int round = 0; round < 12; ++round) {
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(AppendAndWait(**store, {Span(TraceHex(round * 5 + i), "0000000000000001", now)}).ok());
+    }
+    ASSERT_TRUE((*store)->FlushAndCompact().ok());
+    EXPECT_LT((*store)->Stats().parts, options.merge_min_inputs);
+  }
+  EXPECT_GT((*store)->Stats().merges, 0u);
+  EXPECT_EQ((*store)->Stats().part_rows, 60u);
+  for (int t = 0; t < 60; ++t) ASSERT_EQ((*store)->FindTrace(Trace(TraceHex(t)))->size(), 1u) << t;
+}
+
+TEST(EmbeddedStoreTest, RetentionDropsOldestPartsFirst) {
+  testing::TempDir dir;
+  EmbeddedStoreOptions options = TestOptions(dir.path());
+  options.retention = std::chrono::hours(24 * 7);
+  const int64_t now = NowNanos();
+  const int64_t hour = 3600ll * 1000 * 1000 * 1000;
+  auto store = EmbeddedStore::Open(options);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(AppendAndWait(**store, {Span(TraceHex(1), "0000000000000001", now - 8 * 24 * hour),
+                                      Span(TraceHex(2), "0000000000000001", now - 3 * hour),
+                                      Span(TraceHex(3), "0000000000000001", now)}).ok());
+  ASSERT_TRUE((*store)->FlushAndCompact().ok());
+  EXPECT_TRUE((*store)->FindTrace(Trace(TraceHex(1)))->empty());  // older than 7 days
+  EXPECT_EQ((*store)->Stats().parts, 2u);
+  EXPECT_EQ((*store)->Stats().parts_dropped, 1u);
+  (*store)->Close();
+
+  // --max-disk: past the limit the oldest partition goes, the newest stays.
+  options.retention = std::chrono::nanoseconds(0);
+  options.max_disk_bytes = 1;  // everything is over it
+  store = EmbeddedStore::Open(options);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->FlushAndCompact().ok());
+  EXPECT_EQ((*store)->Stats().parts, 0u);
+  EXPECT_TRUE((*store)->FindTrace(Trace(TraceHex(2)))->empty());
+  // Ingest still works: retention never blocks it.
+  EXPECT_TRUE(AppendAndWait(**store, {Span(TraceHex(4), "0000000000000001", now)}).ok());
+}
+
+TEST(EmbeddedStoreTest, CorruptPartIsQuarantinedNotServed) {
+  testing::TempDir dir;
+  EmbeddedStoreOptions options = TestOptions(dir.path());
+  const int64_t now = NowNanos();
+  {
+    auto store = EmbeddedStore::Open(options);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(AppendAndWait(**store, {Span(kTraceA, "0000000000000001", now)}).ok());
+    ASSERT_TRUE((*store)->FlushAndCompact().ok());
+    ASSERT_TRUE(AppendAndWait(**store, {Span(kTraceB, "0000000000000001", now)}).ok());
+  }
+  std::string part_path;
+  for (const auto& entry : fs::directory_iterator(dir.path() + "/parts")) part_path = entry.path();
+  ASSERT_FALSE(part_path.empty());
+  {
+    std::fstream f(part_path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(20);
+    f.put('\x7f');
+  }
+  auto store = EmbeddedStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->Stats().parts_quarantined, 1u);
+  EXPECT_TRUE(fs::exists(dir.path() + "/quarantine"));
+  EXPECT_TRUE((*store)->FindTrace(Trace(kTraceA))->empty());
+  EXPECT_EQ((*store)->FindTrace(Trace(kTraceB))->size(), 1u);  // the log's copy is intact
+}
+
+TEST(EmbeddedStoreTest, LeftoversOfAnInterruptedFlushAreRemoved) {
+  testing::TempDir dir;
+  EmbeddedStoreOptions options = TestOptions(dir.path());
+  {
+    auto store = EmbeddedStore::Open(options);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(AppendAndWait(**store, {Span(kTraceA, "0000000000000001", NowNanos())}).ok());
+  }
+  // A crash between writing a part and publishing it in the manifest.
+  { std::ofstream(dir.path() + "/parts/00000000000000000099.part") << "half a part"; }
+  { std::ofstream(dir.path() + "/parts/00000000000000000100.part.tmp") << "x"; }
+  auto store = EmbeddedStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_FALSE(fs::exists(dir.path() + "/parts/00000000000000000099.part"));
+  EXPECT_FALSE(fs::exists(dir.path() + "/parts/00000000000000000100.part.tmp"));
+  EXPECT_EQ((*store)->FindTrace(Trace(kTraceA))->size(), 1u);
+}
+
+TEST(EmbeddedStoreTest, FullDiskRefusesThenResumesWithoutHarm) {
+  testing::TempDir dir;
+  EmbeddedStoreOptions options = TestOptions(dir.path());
+  const int64_t now = NowNanos();
+  auto store = EmbeddedStore::Open(options);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(AppendAndWait(**store, {Span(kTraceA, "0000000000000001", now)}).ok());
+  SetInjectedDiskFull(true);
+  absl::Status full = AppendAndWait(**store, {Span(kTraceB, "0000000000000001", now)});
+  EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted) << full;
+  EXPECT_FALSE((*store)->FlushAndCompact().ok());  // the flush cannot write either
+  SetInjectedDiskFull(false);
+  EXPECT_TRUE((*store)->FindTrace(Trace(kTraceB))->empty());  // never acknowledged
+  ASSERT_TRUE(AppendAndWait(**store, {Span(kTraceB, "0000000000000002", now)}).ok());
+  ASSERT_TRUE((*store)->FlushAndCompact().ok());
+  (*store)->Close();
+  store = EmbeddedStore::Open(options);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->FindTrace(Trace(kTraceA))->size(), 1u);
+  EXPECT_EQ((*store)->FindTrace(Trace(kTraceB))->size(), 1u);
 }
 
 }  // namespace
