@@ -27,14 +27,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   std::unique_ptr<Server> server(new Server(options));
 
-  store::EmbeddedStoreOptions store_options;
-  store_options.data_dir = options.data_dir;
-  auto store = store::EmbeddedStore::Open(store_options);
+  auto store = store::EmbeddedStore::Open(options.store);
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
   const auto& replay = server->store_->replay_stats();
-  spdlog::info("store {}: replayed {} write-ahead log records ({} bytes)", options.data_dir,
-               replay.records, replay.bytes);
+  const store::EmbeddedStoreStats stats = server->store_->Stats();
+  spdlog::info("store {}: {} parts ({} events, {} bytes); replayed {} write-ahead log records ({} bytes)",
+               options.store.data_dir, stats.parts, stats.part_rows, stats.part_bytes, replay.records,
+               replay.bytes);
 
   server->ingest_ = std::make_unique<OtlpTraceIngest>(server->keys_, *server->store_);
   server->otlp_http_ = std::make_unique<OtlpHttpHandler>(*server->ingest_, options.max_decoded_bytes);

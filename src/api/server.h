@@ -24,7 +24,7 @@
 namespace waggle::api {
 
 struct ServerOptions {
-  std::string data_dir = "./waggle-data";
+  store::EmbeddedStoreOptions store;  // data directory, flush, retention
   ListenAddress http{"127.0.0.1", 4318};
   ListenAddress grpc{"127.0.0.1", 4317};
   std::vector<ApiKey> api_keys;

@@ -12,6 +12,10 @@ struct ServeFlags {
   std::string grpc = "127.0.0.1:4317";
   std::string xray = "127.0.0.1:2000";
   std::vector<std::string> api_keys;
+  std::string retention;  // empty: keep everything
+  std::string max_disk;   // empty: no limit
+  std::string flush_bytes = "64MiB";
+  std::string flush_interval = "10s";
 };
 
 struct TraceFlags {

@@ -35,6 +35,20 @@ int main(int argc, char** argv) {
                     "KEY[:ingest|query|all], repeatable; WAGGLE_API_KEY takes a comma-separated list")
       ->envname("WAGGLE_API_KEY")
       ->delimiter(',');
+  serve->add_option("--retention", serve_flags.retention,
+                    "Drop events older than this (e.g. 7d, 12h); default: keep everything")
+      ->envname("WAGGLE_RETENTION");
+  serve->add_option("--max-disk", serve_flags.max_disk,
+                    "Drop the oldest parts while the store is larger than this (e.g. 50GiB)")
+      ->envname("WAGGLE_MAX_DISK");
+  serve->add_option("--flush-bytes", serve_flags.flush_bytes,
+                    "Write the in-memory head out as parts past this size")
+      ->envname("WAGGLE_FLUSH_BYTES")
+      ->capture_default_str();
+  serve->add_option("--flush-interval", serve_flags.flush_interval,
+                    "... or once its oldest event is this old")
+      ->envname("WAGGLE_FLUSH_INTERVAL")
+      ->capture_default_str();
 
   waggle::cli::TraceFlags trace_flags;
   CLI::App* trace = app.add_subcommand("trace", "Print a stored trace as an indented tree");

@@ -7,6 +7,7 @@
 
 #include "api/server.h"
 #include "cli/commands.h"
+#include "common/units.h"
 
 namespace waggle::cli {
 
@@ -27,7 +28,26 @@ int RunServe(const ServeFlags& flags) {
     return 1;
   };
   api::ServerOptions options;
-  options.data_dir = flags.data_dir;
+  options.store.data_dir = flags.data_dir;
+  if (!flags.retention.empty()) {
+    auto retention = ParseDuration(flags.retention, "--retention");
+    if (!retention.ok()) return fail(retention.status());
+    options.store.retention = *retention;
+  }
+  if (!flags.max_disk.empty()) {
+    auto max_disk = ParseByteSize(flags.max_disk, "--max-disk");
+    if (!max_disk.ok()) return fail(max_disk.status());
+    options.store.max_disk_bytes = *max_disk;
+  }
+  auto flush_bytes = ParseByteSize(flags.flush_bytes, "--flush-bytes");
+  if (!flush_bytes.ok()) return fail(flush_bytes.status());
+  options.store.head_flush_bytes = std::max<uint64_t>(*flush_bytes, 1);
+  auto flush_interval = ParseDuration(flags.flush_interval, "--flush-interval");
+  if (!flush_interval.ok()) return fail(flush_interval.status());
+  options.store.head_flush_age = std::chrono::duration_cast<std::chrono::milliseconds>(*flush_interval);
+  options.store.maintenance_interval =
+      std::min(options.store.maintenance_interval,
+               std::max(std::chrono::milliseconds(50), options.store.head_flush_age));
   auto http = api::ParseListenAddress(flags.http, "--http");
   if (!http.ok()) return fail(http.status());
   auto grpc = api::ParseListenAddress(flags.grpc, "--grpc");
