@@ -24,7 +24,23 @@ struct TraceFlags {
   std::string api_key;
 };
 
+struct LoadgenFlags {
+  std::string endpoint = "http://127.0.0.1:4318";
+  std::string protocol = "http/protobuf";
+  std::string api_key;
+  double rate = 0;  // spans per second; 0: as fast as the server answers
+  std::string duration = "10s";
+  uint64_t max_spans = 0;  // stop after this many (0: run for --duration)
+  size_t batch = 512;
+  size_t workers = 4;
+  size_t pool = 256;
+  uint64_t seed = 1;
+  bool json = false;
+  std::string trace_ids_out;  // write the first trace id of every 100th request here
+};
+
 int RunServe(const ServeFlags& flags);
 int RunTrace(const TraceFlags& flags);
+int RunLoadgen(const LoadgenFlags& flags);
 
 }  // namespace waggle::cli

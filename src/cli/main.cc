@@ -59,6 +59,29 @@ int main(int argc, char** argv) {
   trace->add_option("--api-key", trace_flags.api_key, "A key with the query scope")
       ->envname("WAGGLE_API_KEY");
 
+  waggle::cli::LoadgenFlags loadgen_flags;
+  CLI::App* loadgen = app.add_subcommand("loadgen", "Send synthetic traces (several services, realistic attributes)");
+  loadgen->add_option("--endpoint", loadgen_flags.endpoint, "OTLP endpoint, http://HOST:PORT")
+      ->envname("OTEL_EXPORTER_OTLP_ENDPOINT")
+      ->capture_default_str();
+  loadgen->add_option("--protocol", loadgen_flags.protocol, "http/protobuf, http/json or grpc")
+      ->envname("OTEL_EXPORTER_OTLP_PROTOCOL")
+      ->capture_default_str();
+  loadgen->add_option("--api-key", loadgen_flags.api_key, "Sent as x-honeycomb-team")->envname("WAGGLE_API_KEY");
+  loadgen->add_option("--rate", loadgen_flags.rate, "Spans per second (0: as fast as the server answers)")
+      ->capture_default_str();
+  loadgen->add_option("--duration", loadgen_flags.duration, "How long to run (e.g. 30s, 5m)")->capture_default_str();
+  loadgen->add_option("--spans", loadgen_flags.max_spans, "Stop after about this many spans")->capture_default_str();
+  loadgen->add_option("--batch", loadgen_flags.batch, "Spans per request (at least; whole traces)")
+      ->capture_default_str();
+  loadgen->add_option("--workers", loadgen_flags.workers, "Concurrent connections")->capture_default_str();
+  loadgen->add_option("--pool", loadgen_flags.pool, "Distinct request bodies prepared ahead (reused with fresh trace ids)")
+      ->capture_default_str();
+  loadgen->add_option("--seed", loadgen_flags.seed, "Seed of the synthetic traces")->capture_default_str();
+  loadgen->add_flag("--json", loadgen_flags.json, "Print the summary as one JSON line");
+  loadgen->add_option("--trace-ids-out", loadgen_flags.trace_ids_out,
+                      "Append the first trace id of every 100th acknowledged request to this file");
+
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -68,5 +91,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (app.got_subcommand("trace")) return waggle::cli::RunTrace(trace_flags);
+  if (app.got_subcommand("loadgen")) return waggle::cli::RunLoadgen(loadgen_flags);
   return waggle::cli::RunServe(serve_flags);
 }
