@@ -8,6 +8,7 @@
 
 #include "api/http_errors.h"
 #include "api/trace_renderer.h"
+#include <nlohmann/json.hpp>
 #include "common/strings.h"
 
 namespace waggle::api {
@@ -94,6 +95,9 @@ void Server::Route(HttpRequest&& request, HttpReply reply) {
   if (path.starts_with("/api/traces/") && request.method() == http::verb::get) {
     return LookupTrace(request, path.substr(std::string_view("/api/traces/").size()), std::move(counted));
   }
+  if (path == "/api/status" && request.method() == http::verb::get) {
+    return StoreStatus(request, std::move(counted));
+  }
   if (path == "/healthz") {
     return counted(MakeResponse(request, http::status::ok, "text/plain", "ok\n"));
   }
@@ -102,11 +106,7 @@ void Server::Route(HttpRequest&& request, HttpReply reply) {
 }
 
 void Server::LookupTrace(const HttpRequest& request, std::string_view id, HttpReply reply) {
-  std::optional<std::string_view> key;
-  if (auto it = request.find("x-honeycomb-team"); it != request.end()) {
-    key = std::string_view(it->value().data(), it->value().size());
-  }
-  if (absl::Status status = keys_.Check(key, KeyScope::kQuery); !status.ok()) {
+  if (absl::Status status = CheckKey(request, KeyScope::kQuery); !status.ok()) {
     return reply(JsonError(request, status));
   }
   // Like Tempo, take shorter ids (64-bit ones from older tracers) left-padded with zeros.
@@ -125,6 +125,27 @@ void Server::LookupTrace(const HttpRequest& request, std::string_view id, HttpRe
     return reply(JsonError(request, absl::NotFoundError(StrCat("trace ", trace_id->ToHex(), " not found"))));
   }
   reply(MakeResponse(request, http::status::ok, "application/json", RenderTraceAsOtlpJson(*events)));
+}
+
+absl::Status Server::CheckKey(const HttpRequest& request, KeyScope scope) const {
+  std::optional<std::string_view> key;
+  if (auto it = request.find("x-honeycomb-team"); it != request.end()) {
+    key = std::string_view(it->value().data(), it->value().size());
+  }
+  return keys_.Check(key, scope);
+}
+
+void Server::StoreStatus(const HttpRequest& request, HttpReply reply) {
+  if (absl::Status status = CheckKey(request, KeyScope::kQuery); !status.ok()) {
+    return reply(JsonError(request, status));
+  }
+  const store::EmbeddedStoreStats s = store_->Stats();
+  nlohmann::json body = {{"parts", s.parts},           {"part_rows", s.part_rows},
+                         {"part_bytes", s.part_bytes}, {"head_events", s.head_events},
+                         {"head_bytes", s.head_bytes}, {"flushes", s.flushes},
+                         {"merges", s.merges},         {"parts_dropped", s.parts_dropped},
+                         {"parts_quarantined", s.parts_quarantined}};
+  reply(MakeResponse(request, http::status::ok, "application/json", body.dump()));
 }
 
 void Server::Shutdown() {

@@ -47,6 +47,8 @@ class Server {
  private:
   explicit Server(const ServerOptions& options);
   void Route(HttpRequest&& request, HttpReply reply);
+  absl::Status CheckKey(const HttpRequest& request, KeyScope scope) const;
+  void StoreStatus(const HttpRequest& request, HttpReply reply);
   void LookupTrace(const HttpRequest& request, std::string_view id, HttpReply reply);
 
   // Constant after Start.

@@ -1,0 +1,116 @@
+// Microbenchmarks of the ingest and storage path, on the load generator's spans:
+//   build/bench/store_bench [--benchmark_filter=...]
+// They show where a span's CPU goes: protobuf parsing, mapping to events, encoding for the
+// log, writing parts (encodings + zstd), and reading a trace back from a part.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "ingest/otlp_span_mapper.h"
+#include "loadgen/trace_generator.h"
+#include "store/event_codec.h"
+#include "store/part_merger.h"
+#include "store/part_reader.h"
+#include "store/part_writer.h"
+
+namespace waggle {
+namespace {
+
+namespace otlp = opentelemetry::proto;
+
+otlp::collector::trace::v1::ExportTraceServiceRequest MakeRequest(size_t spans, uint64_t seed) {
+  loadgen::TraceGenerator generator(seed);
+  otlp::collector::trace::v1::ExportTraceServiceRequest request;
+  generator.FillRequest(spans, 1'795'000'000'000'000'000, &request);
+  return request;
+}
+
+std::vector<model::Event> MakeEvents(size_t spans) {
+  std::vector<model::Event> events;
+  for (uint64_t seed = 1; events.size() < spans; ++seed) {
+    auto batch = ingest::MapOtlpTraces(MakeRequest(512, seed), std::nullopt);
+    for (auto& e : batch.events) events.push_back(std::move(e));
+  }
+  std::sort(events.begin(), events.end(), store::PartRowLess);
+  return events;
+}
+
+void BM_ParseOtlpProtobuf(benchmark::State& state) {
+  std::string body;
+  MakeRequest(512, 1).SerializeToString(&body);
+  size_t spans = 0;
+  for (auto _ : state) {
+    otlp::collector::trace::v1::ExportTraceServiceRequest request;
+    request.ParseFromString(body);
+    spans += static_cast<size_t>(request.resource_spans(0).scope_spans(0).spans_size());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+  state.counters["spans/s"] = benchmark::Counter(512.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ParseOtlpProtobuf);
+
+void BM_MapSpansToEvents(benchmark::State& state) {
+  auto request = MakeRequest(512, 1);
+  size_t n = 0;
+  for (auto _ : state) {
+    auto batch = ingest::MapOtlpTraces(request, std::nullopt);
+    n += batch.events.size();
+  }
+  state.counters["spans/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_MapSpansToEvents);
+
+void BM_EncodeEventsForLog(benchmark::State& state) {
+  auto events = MakeEvents(512);
+  std::string record;
+  for (auto _ : state) {
+    record.clear();
+    store::EncodeEvents(events, &record);
+  }
+  state.counters["spans/s"] = benchmark::Counter(static_cast<double>(events.size() * state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+  state.counters["bytes/span"] = static_cast<double>(record.size()) / static_cast<double>(events.size());
+}
+BENCHMARK(BM_EncodeEventsForLog);
+
+void BM_WritePart(benchmark::State& state) {
+  auto events = MakeEvents(static_cast<size_t>(state.range(0)));
+  const std::string path = std::filesystem::temp_directory_path() / "waggle-bench.part";
+  uint64_t bytes = 0;
+  for (auto _ : state) {
+    auto writer = store::PartWriter::Create(path, "backend-flask", 0, store::PartWriterOptions{});
+    for (const auto& e : events) (void)(*writer)->Add(e);
+    (void)(*writer)->Finish();
+    bytes = (*writer)->bytes_written();
+  }
+  std::filesystem::remove(path);
+  state.counters["spans/s"] = benchmark::Counter(static_cast<double>(events.size() * state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+  state.counters["bytes/span"] = static_cast<double>(bytes) / static_cast<double>(events.size());
+}
+BENCHMARK(BM_WritePart)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+void BM_FindTraceInPart(benchmark::State& state) {
+  auto events = MakeEvents(200000);
+  const std::string path = std::filesystem::temp_directory_path() / "waggle-bench-find.part";
+  {
+    auto writer = store::PartWriter::Create(path, "backend-flask", 0, store::PartWriterOptions{});
+    for (const auto& e : events) (void)(*writer)->Add(e);
+    (void)(*writer)->Finish();
+  }
+  auto part = *store::PartReader::Open(path);
+  size_t i = 0, found = 0;
+  for (auto _ : state) {
+    auto trace = part->FindTrace(events[(i++ * 7919) % events.size()].trace_id);
+    found += trace->size();
+  }
+  std::filesystem::remove(path);
+  state.counters["spans/trace"] = static_cast<double>(found) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_FindTraceInPart)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace waggle
+
+BENCHMARK_MAIN();
