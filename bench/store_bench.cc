@@ -91,6 +91,34 @@ void BM_WritePart(benchmark::State& state) {
 }
 BENCHMARK(BM_WritePart)->Arg(100000)->Unit(benchmark::kMillisecond);
 
+void BM_MergeFourParts(benchmark::State& state) {
+  const auto dir = std::filesystem::temp_directory_path();
+  std::vector<std::shared_ptr<store::PartReader>> inputs;
+  size_t rows = 0;
+  for (int p = 0; p < 4; ++p) {
+    auto events = MakeEvents(50000);
+    for (auto& e : events) e.trace_id.bytes[0] = static_cast<uint8_t>(p);  // distinct traces per input
+    std::sort(events.begin(), events.end(), store::PartRowLess);
+    const std::string path = dir / ("waggle-bench-in" + std::to_string(p));
+    auto writer = store::PartWriter::Create(path, "backend-flask", 0, store::PartWriterOptions{});
+    for (const auto& e : events) (void)(*writer)->Add(e);
+    (void)(*writer)->Finish();
+    inputs.push_back(*store::PartReader::Open(path));
+    std::filesystem::remove(path);  // the reader keeps it open
+    rows += events.size();
+  }
+  const std::string out = dir / "waggle-bench-merged";
+  for (auto _ : state) {
+    auto writer = store::PartWriter::Create(out, "backend-flask", 0, store::PartWriterOptions{});
+    (void)store::MergeParts(inputs, **writer);
+    (void)(*writer)->Finish();
+  }
+  std::filesystem::remove(out);
+  state.counters["spans/s"] = benchmark::Counter(static_cast<double>(rows * state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_MergeFourParts)->Unit(benchmark::kMillisecond);
+
 void BM_FindTraceInPart(benchmark::State& state) {
   auto events = MakeEvents(200000);
   const std::string path = std::filesystem::temp_directory_path() / "waggle-bench-find.part";

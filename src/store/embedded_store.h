@@ -39,7 +39,7 @@ struct EmbeddedStoreOptions {
   uint64_t max_pending_bytes = 256ull << 20;
   WalOptions wal;
   // The head is frozen and written out as parts past this size, or this age.
-  uint64_t head_flush_bytes = 64ull << 20;
+  uint64_t head_flush_bytes = 32ull << 20;
   std::chrono::milliseconds head_flush_age{10000};
   PartWriterOptions part;
   // Merging: a dataset/hour with this many parts smaller than max_part_rows gets up to
@@ -51,7 +51,7 @@ struct EmbeddedStoreOptions {
   // the oldest parts while parts and log together exceed max_disk_bytes, are dropped.
   std::chrono::nanoseconds retention{0};
   uint64_t max_disk_bytes = 0;
-  std::chrono::milliseconds maintenance_interval{1000};
+  std::chrono::milliseconds maintenance_interval{1000};  // how often flush age and retention are checked
 };
 
 struct EmbeddedStoreStats {
@@ -90,8 +90,11 @@ class EmbeddedStore final : public Store {
 
   EmbeddedStore(EmbeddedStoreOptions options, int lock_fd);
   absl::Status LoadParts();
-  void MaintenanceLoop();
-  absl::Status RunMaintenance(bool force_flush);
+  // Two background threads, so a long merge never holds up writing the head out.
+  void FlushLoop();
+  void CompactionLoop();
+  absl::Status RunFlush(bool force);
+  absl::Status RunCompaction(bool force);
   absl::Status FreezeHead();
   absl::Status FlushFrozenHeads();
   absl::Status WriteHead(const Head& head, std::vector<uint64_t>* new_ids);
@@ -110,8 +113,9 @@ class EmbeddedStore final : public Store {
   WalReplayStats replay_stats_;
   std::unique_ptr<WriteAheadLog> wal_;
 
-  // The maintenance thread alone changes the part set and the manifest.
-  std::mutex maintenance_mutex_;
+  std::mutex flush_mutex_;       // one flush at a time
+  std::mutex compaction_mutex_;  // one merge or retention pass at a time
+  std::mutex manifest_mutex_;    // guards manifest_ and orders part-set changes
   Manifest manifest_;
 
   // State below is protected by mutex_.
@@ -126,7 +130,9 @@ class EmbeddedStore final : public Store {
   EmbeddedStoreStats counters_;
   bool closing_ = false;
   bool flush_requested_ = false;
-  std::thread maintenance_;
+  bool compaction_requested_ = false;
+  std::thread flush_thread_;
+  std::thread compaction_thread_;
 };
 
 }  // namespace waggle::store

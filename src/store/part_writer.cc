@@ -14,21 +14,39 @@
 #include "store/file_util.h"
 
 namespace waggle::store {
-namespace {
-
-std::string AttributeKey(const model::Field& field) {
-  return StrCat(static_cast<int>(field.origin), "|", static_cast<int>(model::TypeOf(field.value)), "|",
-                field.key);
-}
-
-}  // namespace
 
 void PartWriter::ColumnBuilder::Clear() {
   ints.clear();
   doubles.clear();
-  strings.clear();
+  string_bytes.clear();
+  string_ends.clear();
   fixed.clear();
   rows_present.clear();
+}
+
+bool PartWriter::ColumnBuilder::BeginRow(uint32_t row) {
+  if (!rows_present.empty() && rows_present.back() == row) return false;
+  rows_present.push_back(row);
+  return true;
+}
+
+void PartWriter::ColumnBuilder::SetString(bool fresh, std::string_view v) {
+  if (!fresh) {
+    string_ends.pop_back();
+    string_bytes.resize(string_ends.empty() ? 0 : string_ends.back());
+  }
+  string_bytes.append(v);
+  string_ends.push_back(static_cast<uint32_t>(string_bytes.size()));
+}
+
+void PartWriter::ColumnBuilder::SetInt(bool fresh, int64_t v) {
+  if (fresh) ints.push_back(v);
+  else ints.back() = v;
+}
+
+void PartWriter::ColumnBuilder::SetDouble(bool fresh, double v) {
+  if (fresh) doubles.push_back(v);
+  else doubles.back() = v;
 }
 
 absl::StatusOr<std::unique_ptr<PartWriter>> PartWriter::Create(const std::string& path,
@@ -61,17 +79,21 @@ absl::Status PartWriter::Write(std::string_view data) {
   return absl::OkStatus();
 }
 
-size_t PartWriter::ColumnFor(const model::Field& field) {
-  auto [it, inserted] = attribute_columns_.emplace(AttributeKey(field), footer_.columns.size());
-  if (inserted) {
-    ColumnDescriptor d;
-    d.origin = field.origin;
-    d.type = model::TypeOf(field.value);
-    d.key = field.key;
-    footer_.columns.push_back(std::move(d));
-    builders_.emplace_back();
-  }
-  return it->second;
+size_t PartWriter::AttributeColumn(model::FieldOrigin origin, model::AttributeType type, std::string_view key) {
+  lookup_key_.clear();
+  lookup_key_.push_back(static_cast<char>(origin));
+  lookup_key_.push_back(static_cast<char>(type));
+  lookup_key_.append(key);
+  auto it = attribute_columns_.find(lookup_key_);
+  if (it != attribute_columns_.end()) return it->second;
+  ColumnDescriptor d;
+  d.origin = origin;
+  d.type = type;
+  d.key = std::string(key);
+  footer_.columns.push_back(std::move(d));
+  builders_.emplace_back();
+  attribute_columns_.emplace(lookup_key_, footer_.columns.size() - 1);
+  return footer_.columns.size() - 1;
 }
 
 absl::Status PartWriter::Add(const model::Event& e) {
@@ -81,9 +103,9 @@ absl::Status PartWriter::Add(const model::Event& e) {
     b.ints.push_back(v);
     b.rows_present.push_back(row);
   };
-  auto put_string = [&](FixedColumn c, const std::string& v) {
+  auto put_string = [&](FixedColumn c, std::string_view v) {
     ColumnBuilder& b = builders_[static_cast<size_t>(c)];
-    b.strings.push_back(v);
+    b.SetString(true, v);
     b.rows_present.push_back(row);
   };
   auto put_bytes = [&](FixedColumn c, std::string_view v) {
@@ -111,38 +133,90 @@ absl::Status PartWriter::Add(const model::Event& e) {
   put_string(FixedColumn::kScopeVersion, e.scope_version);
   put_string(FixedColumn::kTraceState, e.trace_state);
 
-  for (const model::Field& f : e.fields) {
-    ColumnBuilder& b = builders_[ColumnFor(f)];
+  if (field_column_cache_.size() < e.fields.size()) {
+    field_column_cache_.resize(e.fields.size(), {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX});
+  }
+  for (size_t i = 0; i < e.fields.size(); ++i) {
+    const model::Field& f = e.fields[i];
+    const model::AttributeType type = model::TypeOf(f.value);
+    std::array<uint32_t, 4>& cache = field_column_cache_[i];
+    size_t column = SIZE_MAX;
+    for (uint32_t candidate : cache) {
+      if (candidate == UINT32_MAX) break;
+      const ColumnDescriptor& d = footer_.columns[candidate];
+      if (d.origin == f.origin && d.type == type && d.key == f.key) {
+        column = candidate;
+        break;
+      }
+    }
+    if (column == SIZE_MAX) {
+      column = AttributeColumn(f.origin, type, f.key);
+      std::copy_backward(cache.begin(), cache.end() - 1, cache.end());
+      cache[0] = static_cast<uint32_t>(column);
+    }
+    ColumnBuilder& b = builders_[column];
     // The same key twice at one level: the later value wins, as in Honeycomb's flat view.
-    const bool again = !b.rows_present.empty() && b.rows_present.back() == row;
-    if (!again) b.rows_present.push_back(row);
+    const bool fresh = b.BeginRow(row);
     std::visit(
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::string>) {
-            if (again) b.strings.back() = v; else b.strings.push_back(v);
-          } else if constexpr (std::is_same_v<T, double>) {
-            if (again) b.doubles.back() = v; else b.doubles.push_back(v);
-          } else {
-            auto i = static_cast<int64_t>(v);
-            if (again) b.ints.back() = i; else b.ints.push_back(i);
-          }
+          if constexpr (std::is_same_v<T, std::string>) b.SetString(fresh, v);
+          else if constexpr (std::is_same_v<T, double>) b.SetDouble(fresh, v);
+          else b.SetInt(fresh, static_cast<int64_t>(v));
         },
         f.value);
   }
+  return EndRow(e.trace_id, e.time_unix_nano);
+}
 
-  if (!any_row_ || e.trace_id != last_trace_) bloom_.Add(e.trace_id);
-  if (block_rows_ == 0) {
-    block_.min_time = block_.max_time = e.time_unix_nano;
-    block_.first_trace = e.trace_id;
+void PartWriter::Bind(SourceBlock& source) {
+  const auto& columns = source.footer->columns;
+  source.writer_columns.resize(columns.size());
+  for (size_t c = 0; c < columns.size(); ++c) {
+    source.writer_columns[c] =
+        columns[c].is_attribute() ? AttributeColumn(columns[c].origin, columns[c].type, columns[c].key) : c;
   }
-  block_.min_time = std::min(block_.min_time, e.time_unix_nano);
-  block_.max_time = std::max(block_.max_time, e.time_unix_nano);
-  block_.last_trace = e.trace_id;
-  if (!any_row_) footer_.min_time = footer_.max_time = e.time_unix_nano;
-  footer_.min_time = std::min(footer_.min_time, e.time_unix_nano);
-  footer_.max_time = std::max(footer_.max_time, e.time_unix_nano);
-  last_trace_ = e.trace_id;
+}
+
+absl::Status PartWriter::AddRow(const SourceBlock& source, uint32_t row) {
+  const auto& columns = source.footer->columns;
+  model::TraceId trace_id;
+  for (size_t c = 0; c < columns.size(); ++c) {
+    const ColumnValues& v = source.columns[c];
+    ColumnBuilder& b = builders_[source.writer_columns[c]];
+    switch (columns[c].physical_type()) {
+      case PhysicalType::kFixedBytes:
+        b.fixed.append(std::string_view(v.fixed).substr(static_cast<size_t>(row) * v.width, v.width));
+        break;
+      case PhysicalType::kInt:
+        if (v.Has(row)) b.SetInt(b.BeginRow(block_rows_), v.ints[row]);
+        break;
+      case PhysicalType::kDouble:
+        if (v.Has(row)) b.SetDouble(b.BeginRow(block_rows_), v.doubles[row]);
+        break;
+      case PhysicalType::kString:
+        if (v.codes[row] != 0) b.SetString(b.BeginRow(block_rows_), v.dictionary[v.codes[row] - 1]);
+        break;
+    }
+  }
+  const ColumnValues& ids = source.columns[static_cast<size_t>(FixedColumn::kTraceId)];
+  std::memcpy(trace_id.bytes.data(), ids.fixed.data() + static_cast<size_t>(row) * 16, 16);
+  return EndRow(trace_id, source.columns[static_cast<size_t>(FixedColumn::kTime)].ints[row]);
+}
+
+absl::Status PartWriter::EndRow(const model::TraceId& trace_id, int64_t time) {
+  if (!any_row_ || trace_id != last_trace_) bloom_.Add(trace_id);
+  if (block_rows_ == 0) {
+    block_.min_time = block_.max_time = time;
+    block_.first_trace = trace_id;
+  }
+  block_.min_time = std::min(block_.min_time, time);
+  block_.max_time = std::max(block_.max_time, time);
+  block_.last_trace = trace_id;
+  if (!any_row_) footer_.min_time = footer_.max_time = time;
+  footer_.min_time = std::min(footer_.min_time, time);
+  footer_.max_time = std::max(footer_.max_time, time);
+  last_trace_ = trace_id;
   any_row_ = true;
   if (++block_rows_ >= options_.block_rows) return FlushBlock();
   return absl::OkStatus();
@@ -155,6 +229,7 @@ absl::Status PartWriter::FlushBlock() {
   block_.chunks.assign(footer_.columns.size(), ChunkMeta{});
   std::string raw;
   std::vector<uint8_t> present;
+  std::vector<std::string_view> views;
   for (size_t i = 0; i < footer_.columns.size(); ++i) {
     const ColumnDescriptor& column = footer_.columns[i];
     ColumnBuilder& b = builders_[i];
@@ -184,9 +259,16 @@ absl::Status PartWriter::FlushBlock() {
         std::memcpy(&chunk.max, &*hi, 8);
         break;
       }
-      case PhysicalType::kString:
-        EncodeStrings(b.strings, present, rows, &raw);
+      case PhysicalType::kString: {
+        views.clear();
+        uint32_t begin = 0;
+        for (uint32_t end : b.string_ends) {
+          views.emplace_back(b.string_bytes.data() + begin, end - begin);
+          begin = end;
+        }
+        EncodeStrings(views, present, rows, &raw);
         break;
+      }
       case PhysicalType::kFixedBytes:
         EncodeFixedBytes(b.fixed, column.fixed_width(), &raw);
         break;

@@ -7,6 +7,7 @@
 // (rename + manifest), so a crash never leaves a half-written part that looks finished.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -15,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "model/event.h"
 #include "store/bloom_filter.h"
+#include "store/column_encoding.h"
 #include "store/part_format.h"
 
 namespace waggle::store {
@@ -33,6 +35,16 @@ class PartWriter {
 
   // Events must come in (trace id, start time) order; all of this part's dataset.
   absl::Status Add(const model::Event& event);
+
+  // A block of another part, decoded, as a source of rows for merging without building
+  // events: Bind maps its columns onto this writer's once, AddRow copies a row's values.
+  struct SourceBlock {
+    const PartFooter* footer = nullptr;
+    std::vector<ColumnValues> columns;   // every column of the block
+    std::vector<size_t> writer_columns;  // source column -> this writer's column (Bind)
+  };
+  void Bind(SourceBlock& source);
+  absl::Status AddRow(const SourceBlock& source, uint32_t row);
   // Writes the footer, fsyncs and closes. Returns the footer written.
   absl::StatusOr<PartFooter> Finish();
 
@@ -42,17 +54,26 @@ class PartWriter {
  private:
   struct ColumnBuilder {
     // Values of the rows that have one, in row order; `rows_present` says which rows.
+    // Strings live end to end in one buffer: no allocation per value.
     std::vector<int64_t> ints;
     std::vector<double> doubles;
-    std::vector<std::string> strings;
+    std::string string_bytes;
+    std::vector<uint32_t> string_ends;
     std::string fixed;
     std::vector<uint32_t> rows_present;
     void Clear();
+    // Starts `row`'s value; false when the row already has one (a repeated key: the
+    // caller overwrites, so the later value wins).
+    bool BeginRow(uint32_t row);
+    void SetString(bool fresh, std::string_view v);
+    void SetInt(bool fresh, int64_t v);
+    void SetDouble(bool fresh, double v);
   };
 
   PartWriter(std::string path, int fd, std::string dataset, int64_t partition,
              const PartWriterOptions& options);
-  size_t ColumnFor(const model::Field& field);
+  size_t AttributeColumn(model::FieldOrigin origin, model::AttributeType type, std::string_view key);
+  absl::Status EndRow(const model::TraceId& trace_id, int64_t time);
   absl::Status FlushBlock();
   absl::Status Write(std::string_view data);
 
@@ -61,7 +82,11 @@ class PartWriter {
   const PartWriterOptions options_;
   PartFooter footer_;
   std::vector<ColumnBuilder> builders_;  // parallel to footer_.columns
-  std::unordered_map<std::string, size_t> attribute_columns_;  // "origin|type|key" -> index
+  std::unordered_map<std::string, size_t> attribute_columns_;  // origin, type, key -> index
+  std::string lookup_key_;  // reused buffer for attribute_columns_ lookups
+  // The column the i-th field of recent events went to: events of one service carry their
+  // fields in the same order, so a comparison usually replaces a hash lookup.
+  std::vector<std::array<uint32_t, 4>> field_column_cache_;
   uint32_t block_rows_ = 0;
   BlockMeta block_;
   BloomFilterBuilder bloom_;

@@ -8,6 +8,13 @@
 namespace waggle::store {
 namespace {
 
+// The encoder takes views; tests hold strings.
+void EncodeStrings(const std::vector<std::string>& values, const std::vector<uint8_t>& present, uint32_t rows,
+                   std::string* out) {
+  std::vector<std::string_view> views(values.begin(), values.end());
+  store::EncodeStrings(views, present, rows, out);
+}
+
 std::vector<uint8_t> EveryOther(uint32_t rows) {
   std::vector<uint8_t> present(rows);
   for (uint32_t i = 0; i < rows; ++i) present[i] = i % 2;
