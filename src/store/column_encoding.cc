@@ -18,7 +18,7 @@ namespace {
 
 enum IntMode : uint8_t { kFrameOfReference = 0, kDelta = 1 };
 enum StringMode : uint8_t { kDictionary = 0, kPlain = 1 };
-enum FixedMode : uint8_t { kRawBytes = 0, kRunLength = 1 };
+enum FixedMode : uint8_t { kRawBytes = 0, kRunLength = 1, kSpanReference = 2 };
 
 // XXH3 over std::hash: half the time of the whole string column encoding (store_bench).
 struct StringHash {
@@ -318,8 +318,33 @@ void EncodeFixedBytes(std::string_view bytes, uint32_t width, std::string* out) 
   }
 }
 
+void EncodeSpanReferences(std::string_view parents, std::string_view span_ids, uint32_t width,
+                          std::string* out) {
+  ByteWriter w(out);
+  w.Byte(kSpanReference);
+  const size_t rows = parents.size() / width;
+  std::unordered_map<std::string_view, uint32_t, StringHash> row_of;
+  row_of.reserve(rows);
+  for (size_t r = 0; r < rows && (r + 1) * width <= span_ids.size(); ++r) {
+    row_of.emplace(span_ids.substr(r * width, width), static_cast<uint32_t>(r));
+  }
+  const std::string zero(width, '\0');
+  for (size_t r = 0; r < rows; ++r) {
+    std::string_view parent = parents.substr(r * width, width);
+    if (parent == zero) {
+      w.Varint(0);
+    } else if (auto it = row_of.find(parent); it != row_of.end()) {
+      const int64_t distance = static_cast<int64_t>(r) - static_cast<int64_t>(it->second);
+      w.Varint(((static_cast<uint64_t>(distance) << 1) ^ static_cast<uint64_t>(distance >> 63)) + 2);
+    } else {
+      w.Varint(1);
+      w.Raw(parent);
+    }
+  }
+}
+
 absl::Status DecodeFixedBytes(std::string_view data, uint32_t rows, uint32_t width,
-                              ColumnValues* out) {
+                              ColumnValues* out, const std::string* references) {
   if (rows > kMaxBlockRows || width == 0 || width > 64) return Corrupt("row count or width");
   ByteReader r(data);
   const uint8_t mode = r.Byte();
@@ -329,6 +354,29 @@ absl::Status DecodeFixedBytes(std::string_view data, uint32_t rows, uint32_t wid
   if (mode == kRawBytes) {
     if (r.remaining() != total) return Corrupt("fixed-width bytes");
     out->fixed.assign(r.Raw(total));
+    return absl::OkStatus();
+  }
+  if (mode == kSpanReference) {
+    if (references == nullptr || references->size() != total) return Corrupt("span references without span ids");
+    out->fixed.assign(total, '\0');
+    for (uint32_t row = 0; row < rows; ++row) {
+      const uint64_t code = r.Varint();
+      if (!r.ok()) return Corrupt("span reference");
+      if (code == 0) continue;
+      if (code == 1) {
+        std::string_view literal = r.Raw(width);
+        if (!r.ok()) return Corrupt("span reference literal");
+        out->fixed.replace(static_cast<size_t>(row) * width, width, literal);
+        continue;
+      }
+      const uint64_t zigzag = code - 2;
+      const auto distance = static_cast<int64_t>((zigzag >> 1) ^ (~(zigzag & 1) + 1));
+      const int64_t target = static_cast<int64_t>(row) - distance;
+      if (target < 0 || target >= static_cast<int64_t>(rows)) return Corrupt("span reference out of the block");
+      out->fixed.replace(static_cast<size_t>(row) * width, width, *references,
+                         static_cast<size_t>(target) * width, width);
+    }
+    if (r.remaining() != 0) return Corrupt("trailing bytes after span references");
     return absl::OkStatus();
   }
   if (mode != kRunLength) return Corrupt("fixed-width mode");

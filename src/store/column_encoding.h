@@ -10,6 +10,9 @@
 //   strings  := u8(0) varint(dictionary size) string* u8(width) bit-packed codes (0 = absent)
 //             | u8(1) presence string*                      (plain, when values rarely repeat)
 //   fixed    := u8(0) bytes(rows * width) | u8(1) varint(runs) (bytes(width) varint(run))*
+//             | u8(2) reference*      (parent span ids, given the block's span ids)
+//   reference := varint(0: all-zero id | 1: literal, bytes(width) follow
+//                       | zigzag(row - referenced row) + 2: the span id of another row)
 //
 // Values are bit-packed at the smallest width that holds (value - base): frame of reference
 // for unordered values such as durations, delta for sorted ones such as start times.
@@ -58,8 +61,13 @@ void EncodeFixedBytes(std::string_view bytes, uint32_t width, std::string* out);
 absl::Status DecodeInts(std::string_view data, uint32_t rows, ColumnValues* out);
 absl::Status DecodeDoubles(std::string_view data, uint32_t rows, ColumnValues* out);
 absl::Status DecodeStrings(std::string_view data, uint32_t rows, ColumnValues* out);
+// Parent span ids mostly name another row's span id in the same block (rows are sorted by
+// trace): each becomes a small row distance instead of 8 random bytes.
+void EncodeSpanReferences(std::string_view parents, std::string_view span_ids, uint32_t width,
+                          std::string* out);
+// `references` is the block's span id column, needed by mode 2 only.
 absl::Status DecodeFixedBytes(std::string_view data, uint32_t rows, uint32_t width,
-                              ColumnValues* out);
+                              ColumnValues* out, const std::string* references = nullptr);
 
 // Bit packing of unsigned values at `width` bits each (0..64), little-endian bit order.
 void PackBits(std::span<const uint64_t> values, int width, std::string* out);

@@ -36,7 +36,7 @@ absl::Status PReadAll(int fd, uint64_t offset, size_t size, std::string* out, co
 }
 
 absl::Status Decode(const ColumnDescriptor& column, std::string_view raw, uint32_t rows,
-                    ColumnValues* out) {
+                    ColumnValues* out, const std::string* span_ids) {
   switch (column.physical_type()) {
     case PhysicalType::kInt:
       return DecodeInts(raw, rows, out);
@@ -45,7 +45,7 @@ absl::Status Decode(const ColumnDescriptor& column, std::string_view raw, uint32
     case PhysicalType::kString:
       return DecodeStrings(raw, rows, out);
     case PhysicalType::kFixedBytes:
-      return DecodeFixedBytes(raw, rows, column.fixed_width(), out);
+      return DecodeFixedBytes(raw, rows, column.fixed_width(), out, span_ids);
   }
   return absl::DataLossError("unknown column type");
 }
@@ -131,7 +131,11 @@ absl::StatusOr<ColumnValues> PartReader::ReadColumn(size_t block, size_t column)
     return values;
   }
   ASSIGN_OR_RETURN(std::string raw, ReadChunkBytes(chunk));
-  absl::Status status = Decode(descriptor, raw, b.rows, &values);
+  ColumnValues span_ids;  // parent span ids may refer to the block's span ids
+  if (descriptor.fixed == static_cast<uint8_t>(FixedColumn::kParentSpanId)) {
+    ASSIGN_OR_RETURN(span_ids, ReadColumn(block, static_cast<size_t>(FixedColumn::kSpanId)));
+  }
+  absl::Status status = Decode(descriptor, raw, b.rows, &values, &span_ids.fixed);
   if (!status.ok()) {
     return absl::DataLossError(StrCat("part ", path_, " column ", descriptor.DebugName(), ": ", std::string(status.message())));
   }

@@ -270,7 +270,12 @@ absl::Status PartWriter::FlushBlock() {
         break;
       }
       case PhysicalType::kFixedBytes:
-        EncodeFixedBytes(b.fixed, column.fixed_width(), &raw);
+        if (column.fixed == static_cast<uint8_t>(FixedColumn::kParentSpanId)) {
+          EncodeSpanReferences(b.fixed, builders_[static_cast<size_t>(FixedColumn::kSpanId)].fixed,
+                               column.fixed_width(), &raw);
+        } else {
+          EncodeFixedBytes(b.fixed, column.fixed_width(), &raw);
+        }
         break;
     }
     std::string compressed = CompressChunk(raw, options_.zstd_level);
@@ -278,8 +283,8 @@ absl::Status PartWriter::FlushBlock() {
     chunk.size = static_cast<uint32_t>(compressed.size());
     chunk.checksum = XXH3_64bits(compressed.data(), compressed.size());
     RETURN_IF_NOT_OK(Write(compressed));
-    b.Clear();
   }
+  for (ColumnBuilder& b : builders_) b.Clear();  // after the loop: parent ids refer to span ids
   footer_.rows += rows;
   footer_.blocks.push_back(std::move(block_));
   block_ = BlockMeta{};

@@ -148,6 +148,20 @@ TEST(FixedBytesTest, RunLengthForSortedTraceIds) {
   EXPECT_EQ(out.fixed, random_ids);
 }
 
+TEST(FixedBytesTest, ParentSpanIdsAsRowReferences) {
+  // Rows: a root, two children of it, one child of an unknown parent (another dataset).
+  std::string spans = std::string("AAAAAAAA") + "BBBBBBBB" + "CCCCCCCC" + "DDDDDDDD";
+  std::string parents = std::string(8, '\0') + "AAAAAAAA" + "AAAAAAAA" + "ZZZZZZZZ";
+  std::string encoded;
+  EncodeSpanReferences(parents, spans, 8, &encoded);
+  EXPECT_LT(encoded.size(), 1u + 3 + 1 + 8 + 1);  // three one-byte references, one literal
+  ColumnValues out;
+  ASSERT_TRUE(DecodeFixedBytes(encoded, 4, 8, &out, &spans).ok());
+  EXPECT_EQ(out.fixed, parents);
+  EXPECT_FALSE(DecodeFixedBytes(encoded, 4, 8, &out).ok());  // needs the span ids
+  for (size_t n = 0; n < encoded.size(); ++n) (void)DecodeFixedBytes(encoded.substr(0, n), 4, 8, &out, &spans);
+}
+
 // Every truncation and every single-byte change of an encoded column either decodes or
 // fails cleanly (the sanitizer build catches any out-of-bounds access).
 TEST(ColumnDecodingTest, CorruptInputFailsCleanly) {
