@@ -28,12 +28,18 @@ struct LoadStats {
   std::atomic<uint64_t> spans_ok{0};
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> retries{0};
   std::mutex mutex;
   std::vector<float> latencies_ms;      // every request
   std::map<std::string, uint64_t> error_counts;  // "503", "connection", ...
   std::string last_error;
   std::vector<model::TraceId> sample_trace_ids;
 };
+
+bool IsRetryable(loadgen::OtlpProtocol protocol, int code) {
+  if (protocol == loadgen::OtlpProtocol::kGrpc) return code == 14 || code == 8;  // UNAVAILABLE, RESOURCE_EXHAUSTED
+  return code == 429 || code == 503;
+}
 
 double Percentile(std::vector<float> values, double p) {
   if (values.empty()) return 0;
@@ -104,6 +110,15 @@ int RunLoadgen(const LoadgenFlags& flags) {
       std::string body = pool.Render(index, n / pool.size());
       const auto t0 = Clock::now();
       loadgen::SendOutcome outcome = sender.Send(body);
+      // Like the OTel exporters, resend what the server refused for overload (429/503,
+      // gRPC UNAVAILABLE/RESOURCE_EXHAUSTED), after a pause; each resend is counted.
+      for (int attempt = 1; attempt <= 8 && !outcome.ok && IsRetryable(*protocol, outcome.code) &&
+                            Clock::now() < deadline;
+           ++attempt) {
+        ++stats.retries;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+        outcome = sender.Send(body);
+      }
       const float ms = std::chrono::duration<float, std::milli>(Clock::now() - t0).count();
       ++stats.requests;
       if (outcome.ok) stats.spans_ok += pool.spans(index);
@@ -135,9 +150,10 @@ int RunLoadgen(const LoadgenFlags& flags) {
         window.assign(stats.latencies_ms.begin() + static_cast<std::ptrdiff_t>(last_latency), stats.latencies_ms.end());
         last_latency = stats.latencies_ms.size();
       }
-      fmt::print(stderr, "[{:4.0f}s] {:>12} spans  {:>10.0f} spans/s  errors {:<6} p50 {:.1f} ms  p99 {:.1f} ms\n",
+      fmt::print(stderr,
+                 "[{:4.0f}s] {:>12} spans  {:>10.0f} spans/s  errors {:<6} retries {:<6} p50 {:.1f} ms  p99 {:.1f} ms\n",
                  std::chrono::duration<double>(Clock::now() - start).count(), spans,
-                 static_cast<double>(spans - last_spans), stats.errors.load(), Percentile(window, 0.5),
+                 static_cast<double>(spans - last_spans), stats.errors.load(), stats.retries.load(), Percentile(window, 0.5),
                  Percentile(window, 0.99));
       last_spans = spans;
     }
@@ -159,13 +175,14 @@ int RunLoadgen(const LoadgenFlags& flags) {
                p99 = Percentile(stats.latencies_ms, 0.99), max = Percentile(stats.latencies_ms, 1.0);
   if (flags.json) {
     nlohmann::json summary = {{"spans", stats.spans_ok.load()}, {"requests", stats.requests.load()},
-                              {"errors", stats.errors.load()},  {"seconds", elapsed},
+                              {"errors", stats.errors.load()},  {"retries", stats.retries.load()}, {"seconds", elapsed},
                               {"spans_per_second", rate},       {"latency_ms", {{"p50", p50}, {"p90", p90}, {"p99", p99}, {"max", max}}},
                               {"error_counts", stats.error_counts}};
     fmt::print("{}\n", summary.dump());
   } else {
-    fmt::print("sent {} spans in {:.1f} s: {:.0f} spans/s ({} requests of ~{:.0f} spans, {} errors)\n",
-               stats.spans_ok.load(), elapsed, rate, stats.requests.load(), spans_per_batch, stats.errors.load());
+    fmt::print("sent {} spans in {:.1f} s: {:.0f} spans/s ({} requests of ~{:.0f} spans, {} errors, {} retries)\n",
+               stats.spans_ok.load(), elapsed, rate, stats.requests.load(), spans_per_batch, stats.errors.load(),
+               stats.retries.load());
     fmt::print("request latency: p50 {:.2f} ms  p90 {:.2f} ms  p99 {:.2f} ms  max {:.2f} ms\n", p50, p90, p99, max);
     for (const auto& [code, count] : stats.error_counts) fmt::print("errors {}: {}\n", code, count);
     if (!stats.last_error.empty()) fmt::print("last error: {}\n", stats.last_error);
