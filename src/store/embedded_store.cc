@@ -152,6 +152,10 @@ void EmbeddedStore::Append(std::vector<model::Event> events, AppendCallback done
       done(absl::UnavailableError("ingest is behind (parts are being written out); retry shortly"));
       return;
     }
+    if (most_unmerged_parts_ > options_.max_unmerged_parts) {
+      done(absl::UnavailableError("ingest is behind (parts are being merged); retry shortly"));
+      return;
+    }
   }
   if (wal_->pending_bytes() > options_.max_pending_bytes) {
     done(absl::UnavailableError("ingest is behind (write-ahead log queue full); retry shortly"));
@@ -447,6 +451,13 @@ absl::Status EmbeddedStore::ReplaceParts(const std::vector<uint64_t>& added,
     for (size_t i = 0; i < added.size(); ++i) {
       parts_.push_back(opened[i]);
       part_ids_.push_back(added[i]);
+    }
+    std::map<std::pair<std::string, int64_t>, size_t> unmerged;
+    most_unmerged_parts_ = 0;
+    for (const auto& p : parts_) {
+      if (p->footer().rows < options_.max_part_rows) {
+        most_unmerged_parts_ = std::max(most_unmerged_parts_, ++unmerged[{p->footer().dataset, p->footer().partition}]);
+      }
     }
     // A flush publishes the oldest frozen head's parts: it is now served from them.
     if (publishes_frozen_head) {

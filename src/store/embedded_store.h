@@ -43,10 +43,15 @@ struct EmbeddedStoreOptions {
   std::chrono::milliseconds head_flush_age{10000};
   PartWriterOptions part;
   // Merging: a dataset/hour with this many parts smaller than max_part_rows gets up to
-  // merge_max_inputs of its smallest merged into one.
-  size_t merge_min_inputs = 4;
-  size_t merge_max_inputs = 8;
-  uint64_t max_part_rows = 32ull << 20;
+  // merge_max_inputs of its smallest merged into one. Parts are not merged past 4 Mi rows:
+  // compression works per block of 8192 rows, so bigger parts would cost merge time for no
+  // gain in size, and a lookup checks a Bloom filter per part (~100 ns).
+  size_t merge_min_inputs = 6;
+  size_t merge_max_inputs = 12;
+  uint64_t max_part_rows = 4ull << 20;
+  // Ingest is refused (503) while a dataset/hour has more parts waiting to be merged than
+  // this, so merging catches up and the part count stays bounded under any load.
+  size_t max_unmerged_parts = 48;
   // Retention: 0 keeps everything. Parts whose newest event is older than retention, then
   // the oldest parts while parts and log together exceed max_disk_bytes, are dropped.
   std::chrono::nanoseconds retention{0};
@@ -127,6 +132,7 @@ class EmbeddedStore final : public Store {
   uint64_t frozen_bytes_ = 0;
   std::vector<std::shared_ptr<PartReader>> parts_;  // sorted by id
   std::vector<uint64_t> part_ids_;                  // parallel to parts_
+  size_t most_unmerged_parts_ = 0;                  // in any dataset/hour
   EmbeddedStoreStats counters_;
   bool closing_ = false;
   bool flush_requested_ = false;
