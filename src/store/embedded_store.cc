@@ -152,6 +152,10 @@ void EmbeddedStore::Append(std::vector<model::Event> events, AppendCallback done
       done(absl::UnavailableError("ingest is behind (parts are being written out); retry shortly"));
       return;
     }
+    if (head_->bytes() > options_.head_flush_bytes * 2) {
+      done(absl::UnavailableError("ingest is behind (the in-memory head is full); retry shortly"));
+      return;
+    }
     if (most_unmerged_parts_ > options_.max_unmerged_parts) {
       done(absl::UnavailableError("ingest is behind (parts are being merged); retry shortly"));
       return;
@@ -246,17 +250,23 @@ absl::Status EmbeddedStore::FlushAndCompact() {
 
 absl::Status EmbeddedStore::RunFlush(bool force) {
   std::lock_guard flush(flush_mutex_);
-  bool freeze = false;
-  {
-    std::lock_guard lock(mutex_);
-    flush_requested_ = false;
-    if (!head_->empty()) {
-      freeze = force || head_->bytes() >= options_.head_flush_bytes ||
-               std::chrono::steady_clock::now() - head_started_ >= options_.head_flush_age;
+  // One frozen head at a time, freezing the active head whenever it is due in between, so
+  // the active head never grows far past its budget while older heads are written out.
+  for (bool first = true;; first = false) {
+    bool freeze = false;
+    {
+      std::lock_guard lock(mutex_);
+      flush_requested_ = false;
+      if (!head_->empty()) {
+        freeze = (force && first) || head_->bytes() >= options_.head_flush_bytes ||
+                 std::chrono::steady_clock::now() - head_started_ >= options_.head_flush_age;
+      }
     }
+    if (freeze) RETURN_IF_NOT_OK(FreezeHead());
+    bool more = false;
+    RETURN_IF_NOT_OK(FlushOldestFrozenHead(&more));
+    if (!more) return absl::OkStatus();
   }
-  if (freeze) RETURN_IF_NOT_OK(FreezeHead());
-  return FlushFrozenHeads();
 }
 
 absl::Status EmbeddedStore::RunCompaction(bool force) {
@@ -286,30 +296,31 @@ absl::Status EmbeddedStore::FreezeHead() {
   return rotated.get_future().get();
 }
 
-absl::Status EmbeddedStore::FlushFrozenHeads() {
-  while (true) {
-    FrozenHead frozen;
-    {
-      std::lock_guard lock(mutex_);
-      if (frozen_.empty()) return absl::OkStatus();
-      frozen = frozen_.front();
-    }
-    std::vector<uint64_t> added;
-    absl::Status status = WriteHead(*frozen.head, &added);
-    if (status.ok()) status = ReplaceParts(added, {}, frozen.wal_replay_from, true);
-    if (!status.ok()) {
-      for (uint64_t id : added) ::unlink(PartPath(id).c_str());
-      return status;
-    }
-    {
-      std::lock_guard lock(mutex_);
-      ++counters_.flushes;
-      compaction_requested_ = true;
-      wake_.notify_all();
-    }
-    wal_->DeleteSegmentsBefore(frozen.wal_replay_from);
-    ReleaseFreeMemory();
+absl::Status EmbeddedStore::FlushOldestFrozenHead(bool* flushed) {
+  *flushed = false;
+  FrozenHead frozen;
+  {
+    std::lock_guard lock(mutex_);
+    if (frozen_.empty()) return absl::OkStatus();
+    frozen = frozen_.front();
   }
+  std::vector<uint64_t> added;
+  absl::Status status = WriteHead(*frozen.head, &added);
+  if (status.ok()) status = ReplaceParts(added, {}, frozen.wal_replay_from, true);
+  if (!status.ok()) {
+    for (uint64_t id : added) ::unlink(PartPath(id).c_str());
+    return status;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.flushes;
+    compaction_requested_ = true;
+    wake_.notify_all();
+  }
+  wal_->DeleteSegmentsBefore(frozen.wal_replay_from);
+  ReleaseFreeMemory();
+  *flushed = true;
+  return absl::OkStatus();
 }
 
 absl::Status EmbeddedStore::WriteHead(const Head& head, std::vector<uint64_t>* new_ids) {

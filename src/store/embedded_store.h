@@ -33,9 +33,9 @@ namespace waggle::store {
 
 struct EmbeddedStoreOptions {
   std::string data_dir = "./waggle-data";
-  // Appends are refused with kUnavailable while this many bytes wait for fsync, or while
-  // frozen heads waiting to be written out exceed head_flush_bytes * 4; the API answers
-  // 503 + Retry-After and clients retry.
+  // Appends are refused with kUnavailable while this many bytes wait for fsync, while the
+  // head exceeds head_flush_bytes * 2 or frozen heads waiting to be written out exceed
+  // head_flush_bytes * 4; the API answers 503 + Retry-After and clients retry.
   uint64_t max_pending_bytes = 256ull << 20;
   WalOptions wal;
   // The head is frozen and written out as parts past this size, or this age.
@@ -101,7 +101,8 @@ class EmbeddedStore final : public Store {
   absl::Status RunFlush(bool force);
   absl::Status RunCompaction(bool force);
   absl::Status FreezeHead();
-  absl::Status FlushFrozenHeads();
+  // Writes out the oldest frozen head, if any; *flushed says whether there was one.
+  absl::Status FlushOldestFrozenHead(bool* flushed);
   absl::Status WriteHead(const Head& head, std::vector<uint64_t>* new_ids);
   absl::Status MergeOnce(bool* merged);
   absl::Status ApplyRetention();
