@@ -64,7 +64,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->grpc_address_ = ListenAddress{options.grpc.host, static_cast<uint16_t>(grpc_port)};
 
   for (int i = 0; i < std::max(1, options.io_threads); ++i) {
-    server->io_threads_.emplace_back([self] { self->io_.run(); });
+    server->io_threads_.emplace_back([self] {
+      pthread_setname_np(pthread_self(), "waggle-http");
+      self->io_.run();
+    });
   }
   return server;
 }

@@ -16,7 +16,7 @@
 namespace waggle::store {
 namespace {
 
-enum IntMode : uint8_t { kFrameOfReference = 0, kDelta = 1 };
+enum IntMode : uint8_t { kFrameOfReference = 0, kDelta = 1, kTraceRelative = 2 };
 enum StringMode : uint8_t { kDictionary = 0, kPlain = 1 };
 enum FixedMode : uint8_t { kRawBytes = 0, kRunLength = 1, kSpanReference = 2 };
 
@@ -125,11 +125,63 @@ bool UnpackBits(std::string_view data, size_t count, int width, uint64_t* out) {
   return true;
 }
 
+namespace {
+
+bool StartsTrace(const std::string& trace_ids, size_t row) {
+  return row == 0 || std::memcmp(trace_ids.data() + row * 16, trace_ids.data() + (row - 1) * 16, 16) != 0;
+}
+
+struct Range {
+  uint64_t min = 0;
+  uint64_t max = 0;
+  size_t count = 0;
+  void Add(int64_t v) {
+    // Ordered as signed values, kept in their unsigned bits for wrapping subtraction.
+    if (count == 0 || v < static_cast<int64_t>(min)) min = static_cast<uint64_t>(v);
+    if (count == 0 || v > static_cast<int64_t>(max)) max = static_cast<uint64_t>(v);
+    ++count;
+  }
+  int Width() const { return count == 0 ? 0 : BitWidth(max - min); }
+  uint64_t Bits() const { return static_cast<uint64_t>(Width()) * count; }
+};
+
+}  // namespace
+
 void EncodeInts(std::span<const int64_t> values, const std::vector<uint8_t>& present,
-                uint32_t rows, std::string* out) {
+                uint32_t rows, std::string* out, const std::string* trace_ids) {
   ByteWriter w(out);
   EncodePresence(present, rows, values.size(), w);
   if (values.empty()) return;
+  if (trace_ids != nullptr && values.size() == rows && trace_ids->size() == rows * 16ull) {
+    Range all, starts, steps, deltas;
+    for (size_t i = 0; i < values.size(); ++i) {
+      all.Add(values[i]);
+      if (i > 0) deltas.Add(static_cast<int64_t>(static_cast<uint64_t>(values[i]) - static_cast<uint64_t>(values[i - 1])));
+      if (StartsTrace(*trace_ids, i)) {
+        starts.Add(values[i]);
+      } else {
+        steps.Add(static_cast<int64_t>(static_cast<uint64_t>(values[i]) - static_cast<uint64_t>(values[i - 1])));
+      }
+    }
+    if (starts.Bits() + steps.Bits() < std::min(all.Bits(), deltas.Bits())) {
+      w.Byte(kTraceRelative);
+      w.Signed(static_cast<int64_t>(starts.min));
+      w.Byte(static_cast<uint8_t>(starts.Width()));
+      w.Signed(static_cast<int64_t>(steps.min));
+      w.Byte(static_cast<uint8_t>(steps.Width()));
+      std::vector<uint64_t> packed_starts, packed_steps;
+      for (size_t i = 0; i < values.size(); ++i) {
+        if (StartsTrace(*trace_ids, i)) {
+          packed_starts.push_back(static_cast<uint64_t>(values[i]) - starts.min);
+        } else {
+          packed_steps.push_back(static_cast<uint64_t>(values[i]) - static_cast<uint64_t>(values[i - 1]) - steps.min);
+        }
+      }
+      PackBits(packed_starts, starts.Width(), out);
+      PackBits(packed_steps, steps.Width(), out);
+      return;
+    }
+  }
   // Frame of reference: value - min. Delta: (v[i] - v[i-1]) - min delta. Both in wrapping
   // unsigned arithmetic, so extreme values cannot overflow.
   auto [min_it, max_it] = std::minmax_element(values.begin(), values.end());
@@ -169,12 +221,44 @@ void EncodeInts(std::span<const int64_t> values, const std::vector<uint8_t>& pre
   }
 }
 
-absl::Status DecodeInts(std::string_view data, uint32_t rows, ColumnValues* out) {
+absl::Status DecodeInts(std::string_view data, uint32_t rows, ColumnValues* out,
+                        const std::string* trace_ids) {
   if (rows > kMaxBlockRows) return Corrupt("row count");
   ByteReader r(data);
   auto present_count = DecodePresence(r, rows, out);
   if (!present_count.ok()) return present_count.status();
   std::vector<int64_t> values(*present_count);
+  if (*present_count > 0 && data.size() > r.remaining() && r.remaining() > 0 &&
+      static_cast<uint8_t>(data[data.size() - r.remaining()]) == kTraceRelative) {
+    r.Byte();
+    if (trace_ids == nullptr || trace_ids->size() != rows * 16ull || *present_count != rows) {
+      return Corrupt("trace-relative integers without the block's trace ids");
+    }
+    const uint64_t starts_base = static_cast<uint64_t>(r.Signed());
+    const int starts_width = r.Byte();
+    const uint64_t steps_base = static_cast<uint64_t>(r.Signed());
+    const int steps_width = r.Byte();
+    if (!r.ok() || starts_width > 64 || steps_width > 64) return Corrupt("trace-relative header");
+    size_t nstarts = 0;
+    for (size_t i = 0; i < rows; ++i) nstarts += StartsTrace(*trace_ids, i);
+    std::vector<uint64_t> starts(nstarts), steps(rows - nstarts);
+    std::string_view packed_starts = r.Raw((nstarts * static_cast<size_t>(starts_width) + 7) / 8);
+    std::string_view packed_steps = r.Raw(r.remaining());
+    if (!r.ok() || !UnpackBits(packed_starts, nstarts, starts_width, starts.data()) ||
+        !UnpackBits(packed_steps, steps.size(), steps_width, steps.data())) {
+      return Corrupt("trace-relative values");
+    }
+    size_t next_start = 0, next_step = 0;
+    for (size_t i = 0; i < rows; ++i) {
+      if (StartsTrace(*trace_ids, i)) {
+        values[i] = static_cast<int64_t>(starts[next_start++] + starts_base);
+      } else {
+        values[i] = static_cast<int64_t>(static_cast<uint64_t>(values[i - 1]) + steps[next_step++] + steps_base);
+      }
+    }
+    out->ints = std::move(values);
+    return absl::OkStatus();
+  }
   if (*present_count > 0) {
     const uint8_t mode = r.Byte();
     const uint64_t base = static_cast<uint64_t>(r.Signed());

@@ -6,6 +6,8 @@
 //   presence := varint(present_count) [bitmap of ceil(rows/8) bytes, when some row is absent]
 //   ints     := presence [u8 mode(0 frame-of-reference | 1 delta) signed(base) [signed(first)]
 //                         u8(bit width) bit-packed values]
+//             | presence u8(2: trace-relative) signed(base) u8(width) signed(delta base) u8(width)
+//                         bit-packed trace starts, bit-packed deltas from the previous row
 //   doubles  := presence f64*
 //   strings  := u8(0) varint(dictionary size) string* u8(width) bit-packed codes (0 = absent)
 //             | u8(1) presence string*                      (plain, when values rarely repeat)
@@ -15,7 +17,9 @@
 //                       | zigzag(row - referenced row) + 2: the span id of another row)
 //
 // Values are bit-packed at the smallest width that holds (value - base): frame of reference
-// for unordered values such as durations, delta for sorted ones such as start times.
+// for unordered values such as durations, delta for sorted ones, and trace-relative for
+// start times in a part sorted by trace: the first span of each trace against the block's
+// earliest, the others as the (small) step from the previous span of the same trace.
 #pragma once
 
 #include <cstdint>
@@ -48,8 +52,9 @@ struct ColumnValues {
 
 // `present` has one byte per row, or is empty when every row has a value; `values` holds
 // the values of the present rows only, in row order.
+// `trace_ids` (16 bytes a row), when given, allows the trace-relative mode.
 void EncodeInts(std::span<const int64_t> values, const std::vector<uint8_t>& present,
-                uint32_t rows, std::string* out);
+                uint32_t rows, std::string* out, const std::string* trace_ids = nullptr);
 void EncodeDoubles(std::span<const double> values, const std::vector<uint8_t>& present,
                    uint32_t rows, std::string* out);
 void EncodeStrings(std::span<const std::string_view> values, const std::vector<uint8_t>& present,
@@ -58,7 +63,8 @@ void EncodeStrings(std::span<const std::string_view> values, const std::vector<u
 // is smaller (trace ids, sorted within a part, repeat once per span of the trace).
 void EncodeFixedBytes(std::string_view bytes, uint32_t width, std::string* out);
 
-absl::Status DecodeInts(std::string_view data, uint32_t rows, ColumnValues* out);
+absl::Status DecodeInts(std::string_view data, uint32_t rows, ColumnValues* out,
+                        const std::string* trace_ids = nullptr);
 absl::Status DecodeDoubles(std::string_view data, uint32_t rows, ColumnValues* out);
 absl::Status DecodeStrings(std::string_view data, uint32_t rows, ColumnValues* out);
 // Parent span ids mostly name another row's span id in the same block (rows are sorted by

@@ -84,8 +84,14 @@ absl::StatusOr<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(
       &store->replay_stats_, store->manifest_.wal_replay_from);
   if (!wal.ok()) return wal.status();
   store->wal_ = std::move(*wal);
-  store->flush_thread_ = std::thread([s = store.get()] { s->FlushLoop(); });
-  store->compaction_thread_ = std::thread([s = store.get()] { s->CompactionLoop(); });
+  store->flush_thread_ = std::thread([s = store.get()] {
+    pthread_setname_np(pthread_self(), "waggle-flush");
+    s->FlushLoop();
+  });
+  store->compaction_thread_ = std::thread([s = store.get()] {
+    pthread_setname_np(pthread_self(), "waggle-merge");
+    s->CompactionLoop();
+  });
   return store;
 }
 

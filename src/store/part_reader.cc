@@ -36,16 +36,16 @@ absl::Status PReadAll(int fd, uint64_t offset, size_t size, std::string* out, co
 }
 
 absl::Status Decode(const ColumnDescriptor& column, std::string_view raw, uint32_t rows,
-                    ColumnValues* out, const std::string* span_ids) {
+                    ColumnValues* out, const std::string* related_ids) {
   switch (column.physical_type()) {
     case PhysicalType::kInt:
-      return DecodeInts(raw, rows, out);
+      return DecodeInts(raw, rows, out, related_ids);
     case PhysicalType::kDouble:
       return DecodeDoubles(raw, rows, out);
     case PhysicalType::kString:
       return DecodeStrings(raw, rows, out);
     case PhysicalType::kFixedBytes:
-      return DecodeFixedBytes(raw, rows, column.fixed_width(), out, span_ids);
+      return DecodeFixedBytes(raw, rows, column.fixed_width(), out, related_ids);
   }
   return absl::DataLossError("unknown column type");
 }
@@ -131,11 +131,14 @@ absl::StatusOr<ColumnValues> PartReader::ReadColumn(size_t block, size_t column)
     return values;
   }
   ASSIGN_OR_RETURN(std::string raw, ReadChunkBytes(chunk));
-  ColumnValues span_ids;  // parent span ids may refer to the block's span ids
+  // Parent span ids may refer to the block's span ids, start times to its trace ids.
+  ColumnValues related;
   if (descriptor.fixed == static_cast<uint8_t>(FixedColumn::kParentSpanId)) {
-    ASSIGN_OR_RETURN(span_ids, ReadColumn(block, static_cast<size_t>(FixedColumn::kSpanId)));
+    ASSIGN_OR_RETURN(related, ReadColumn(block, static_cast<size_t>(FixedColumn::kSpanId)));
+  } else if (descriptor.fixed == static_cast<uint8_t>(FixedColumn::kTime)) {
+    ASSIGN_OR_RETURN(related, ReadColumn(block, static_cast<size_t>(FixedColumn::kTraceId)));
   }
-  absl::Status status = Decode(descriptor, raw, b.rows, &values, &span_ids.fixed);
+  absl::Status status = Decode(descriptor, raw, b.rows, &values, &related.fixed);
   if (!status.ok()) {
     return absl::DataLossError(StrCat("part ", path_, " column ", descriptor.DebugName(), ": ", std::string(status.message())));
   }

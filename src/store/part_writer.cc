@@ -244,7 +244,11 @@ absl::Status PartWriter::FlushBlock() {
     raw.clear();
     switch (type) {
       case PhysicalType::kInt: {
-        EncodeInts(b.ints, present, rows, &raw);
+        // Start times relative to the previous span of the same trace (see column_encoding.h).
+        EncodeInts(b.ints, present, rows, &raw,
+                   column.fixed == static_cast<uint8_t>(FixedColumn::kTime)
+                       ? &builders_[static_cast<size_t>(FixedColumn::kTraceId)].fixed
+                       : nullptr);
         auto [lo, hi] = std::minmax_element(b.ints.begin(), b.ints.end());
         chunk.has_range = true;
         chunk.min = *lo;

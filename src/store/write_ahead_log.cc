@@ -152,7 +152,10 @@ absl::StatusOr<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(const std::st
 WriteAheadLog::WriteAheadLog(std::string dir, WalOptions options, int fd, uint64_t sequence,
                              uint64_t size)
     : dir_(std::move(dir)), options_(options), fd_(fd), sequence_(sequence), segment_size_(size) {
-  writer_ = std::thread([this] { WriterLoop(); });
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "waggle-wal");
+    WriterLoop();
+  });
 }
 
 WriteAheadLog::~WriteAheadLog() { Close(); }

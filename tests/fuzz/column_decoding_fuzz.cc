@@ -15,6 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)waggle::store::DecodeFixedBytes(input, rows, 16, &out);
   const std::string span_ids(rows * 8, 'x');
   (void)waggle::store::DecodeFixedBytes(input, rows, 8, &out, &span_ids);
+  const std::string trace_ids(rows * 16, 't');
+  (void)waggle::store::DecodeInts(input, rows, &out, &trace_ids);
   (void)waggle::store::DecompressChunk(input, 1 << 20);
   return 0;
 }

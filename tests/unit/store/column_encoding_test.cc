@@ -63,6 +63,29 @@ TEST(IntEncodingTest, SortedTimesPackSmall) {
   EXPECT_LT(encoded.size(), 8192u * 2);  // ~11 bits a value instead of 64
 }
 
+TEST(IntEncodingTest, TraceRelativeStartTimes) {
+  // 100 traces of 8 spans: trace starts spread over an hour, spans a few ms apart.
+  std::vector<int64_t> times;
+  std::string trace_ids;
+  std::mt19937_64 rng(5);
+  for (int t = 0; t < 100; ++t) {
+    int64_t start = 1'795'000'000'000'000'000 + static_cast<int64_t>(rng() % 3'600'000'000'000ull);
+    for (int s = 0; s < 8; ++s) {
+      times.push_back(start + s * 1'000'000 + static_cast<int64_t>(rng() % 100'000));
+      trace_ids.append(std::string(16, static_cast<char>(t)));
+    }
+  }
+  std::string relative, plain;
+  EncodeInts(times, {}, 800, &relative, &trace_ids);
+  EncodeInts(times, {}, 800, &plain);
+  EXPECT_LT(relative.size() * 3, plain.size() * 2) << relative.size() << " vs " << plain.size();
+  ColumnValues out;
+  ASSERT_TRUE(DecodeInts(relative, 800, &out, &trace_ids).ok());
+  EXPECT_EQ(out.ints, times);
+  EXPECT_FALSE(DecodeInts(relative, 800, &out).ok());  // needs the trace ids
+  for (size_t n = 0; n < relative.size(); n += 3) (void)DecodeInts(relative.substr(0, n), 800, &out, &trace_ids);
+}
+
 TEST(IntEncodingTest, AbsentRows) {
   const uint32_t rows = 20;
   std::vector<uint8_t> present = EveryOther(rows);
