@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "loadgen/otlp_sender.h"
 
 namespace waggle::cli {
 namespace {
@@ -41,12 +42,13 @@ void PrintTree(const std::map<std::string, std::vector<const SpanNode*>>& childr
 }  // namespace
 
 int RunTrace(const TraceFlags& flags) {
-  std::string server = flags.server;
-  if (server.starts_with("http://")) server = server.substr(7);
-  while (!server.empty() && server.back() == '/') server.pop_back();
-  size_t colon = server.rfind(':');
-  std::string host = colon == std::string::npos ? server : server.substr(0, colon);
-  std::string port = colon == std::string::npos ? "80" : server.substr(colon + 1);
+  auto target = loadgen::ParseHttpEndpoint(flags.server, "--server");
+  if (!target.ok()) {
+    fmt::print(stderr, "waggle trace: {}\n", std::string(target.status().message()));
+    return 2;
+  }
+  const std::string& host = target->host;
+  const std::string& port = target->port;
 
   http::response<http::string_body> response;
   try {

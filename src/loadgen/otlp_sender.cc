@@ -21,24 +21,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
-struct HostPort {
-  std::string host;
-  std::string port;
-};
-
-absl::StatusOr<HostPort> ParseEndpoint(std::string endpoint) {
-  if (endpoint.starts_with("http://")) endpoint = endpoint.substr(7);
-  else if (endpoint.starts_with("https://")) {
-    return absl::InvalidArgumentError("--endpoint: https is not supported by the load generator; use http://");
-  }
-  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-  size_t colon = endpoint.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == endpoint.size()) {
-    return absl::InvalidArgumentError(StrCat("--endpoint '", endpoint, "': expected http://HOST:PORT"));
-  }
-  return HostPort{endpoint.substr(0, colon), endpoint.substr(colon + 1)};
-}
-
 class HttpSender final : public OtlpSender {
  public:
   HttpSender(HostPort target, std::string content_type, std::string api_key)
@@ -125,6 +107,19 @@ class GrpcSender final : public OtlpSender {
 
 }  // namespace
 
+absl::StatusOr<HostPort> ParseHttpEndpoint(std::string endpoint, std::string_view flag) {
+  if (endpoint.starts_with("http://")) endpoint = endpoint.substr(7);
+  else if (endpoint.starts_with("https://")) {
+    return absl::InvalidArgumentError(StrCat(flag, ": https is not supported yet; use http://"));
+  }
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  size_t colon = endpoint.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == endpoint.size()) {
+    return absl::InvalidArgumentError(StrCat(flag, " '", endpoint, "': expected http://HOST:PORT"));
+  }
+  return HostPort{endpoint.substr(0, colon), endpoint.substr(colon + 1)};
+}
+
 absl::StatusOr<OtlpProtocol> ParseOtlpProtocol(std::string_view text) {
   if (text == "http/protobuf") return OtlpProtocol::kHttpProtobuf;
   if (text == "http/json") return OtlpProtocol::kHttpJson;
@@ -135,7 +130,7 @@ absl::StatusOr<OtlpProtocol> ParseOtlpProtocol(std::string_view text) {
 
 absl::StatusOr<std::unique_ptr<OtlpSender>> MakeOtlpSender(OtlpProtocol protocol, const std::string& endpoint,
                                                            const std::string& api_key) {
-  auto target = ParseEndpoint(endpoint);
+  auto target = ParseHttpEndpoint(endpoint, "--endpoint");
   if (!target.ok()) return target.status();
   switch (protocol) {
     case OtlpProtocol::kHttpProtobuf:

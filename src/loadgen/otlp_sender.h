@@ -13,6 +13,15 @@ namespace waggle::loadgen {
 
 enum class OtlpProtocol { kHttpProtobuf, kHttpJson, kGrpc };
 
+struct HostPort {
+  std::string host;
+  std::string port;
+};
+
+// http://HOST:PORT (a trailing slash allowed) as the OTEL_EXPORTER_OTLP_ENDPOINT and
+// --server flags take it; `flag` names the flag in the error.
+absl::StatusOr<HostPort> ParseHttpEndpoint(std::string endpoint, std::string_view flag);
+
 // "http/protobuf", "http/json", "grpc": OTEL_EXPORTER_OTLP_PROTOCOL's values.
 absl::StatusOr<OtlpProtocol> ParseOtlpProtocol(std::string_view text);
 
