@@ -346,7 +346,7 @@ absl::Status DecodeStrings(std::string_view data, uint32_t rows, ColumnValues* o
     auto present_count = DecodePresence(r, rows, out);
     if (!present_count.ok()) return present_count.status();
     out->dictionary.reserve(*present_count);
-    for (uint32_t i = 0; i < *present_count; ++i) out->dictionary.push_back(r.String());
+    for (uint32_t i = 0; i < *present_count; ++i) out->dictionary.push_back(r.Raw(r.Varint()));
     if (!r.ok() || r.remaining() != 0) return Corrupt("plain strings");
     out->codes.assign(rows, 0);
     uint32_t next = 0;
@@ -359,7 +359,7 @@ absl::Status DecodeStrings(std::string_view data, uint32_t rows, ColumnValues* o
   const uint64_t dictionary_size = r.Varint();
   if (!r.ok() || dictionary_size > rows) return Corrupt("dictionary size");
   out->dictionary.reserve(dictionary_size);
-  for (uint64_t i = 0; i < dictionary_size; ++i) out->dictionary.push_back(r.String());
+  for (uint64_t i = 0; i < dictionary_size; ++i) out->dictionary.push_back(r.Raw(r.Varint()));
   const int width = r.Byte();
   if (!r.ok() || width != BitWidth(dictionary_size)) return Corrupt("dictionary");
   std::vector<uint64_t> codes(rows);

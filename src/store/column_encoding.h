@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,7 +43,11 @@ struct ColumnValues {
   std::vector<uint8_t> present;  // one byte per row; empty when every row has a value
   std::vector<int64_t> ints;
   std::vector<double> doubles;
-  std::vector<std::string> dictionary;  // strings: codes index it, minus one
+  // Strings: codes index the dictionary, minus one. The views point into the decoded bytes,
+  // which `storage` keeps alive (PartReader sets it; a caller of DecodeStrings keeps the
+  // input alive itself): no allocation per string.
+  std::vector<std::string_view> dictionary;
+  std::shared_ptr<const std::string> storage;
   std::vector<uint32_t> codes;          // strings: 0 = absent
   std::string fixed;                    // fixed-width bytes: rows * width
   uint32_t width = 0;

@@ -130,7 +130,10 @@ absl::StatusOr<ColumnValues> PartReader::ReadColumn(size_t block, size_t column)
     values.codes.assign(b.rows, 0);
     return values;
   }
-  ASSIGN_OR_RETURN(std::string raw, ReadChunkBytes(chunk));
+  ASSIGN_OR_RETURN(std::string decompressed, ReadChunkBytes(chunk));
+  auto storage = std::make_shared<const std::string>(std::move(decompressed));
+  const std::string& raw = *storage;
+  values.storage = storage;
   // Parent span ids may refer to the block's span ids, start times to its trace ids.
   ColumnValues related;
   if (descriptor.fixed == static_cast<uint8_t>(FixedColumn::kParentSpanId)) {
@@ -166,7 +169,7 @@ absl::StatusOr<std::vector<model::Event>> PartReader::ReadEvents(size_t block, u
   auto fixed = [&](FixedColumn c) -> const ColumnValues& { return columns[static_cast<size_t>(c)]; };
   auto string_at = [](const ColumnValues& v, size_t row) -> std::string {
     uint32_t code = v.codes[row];
-    return code == 0 ? std::string() : v.dictionary[code - 1];
+    return code == 0 ? std::string() : std::string(v.dictionary[code - 1]);
   };
   std::vector<model::Event> events(end - begin);
   for (uint32_t row = begin; row < end; ++row) {
