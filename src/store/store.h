@@ -24,7 +24,7 @@ class Store {
   // Never blocks on I/O: `done` runs on a store thread.
   virtual void Append(std::vector<model::Event> events, AppendCallback done) = 0;
 
-  // Every event of the trace (spans, span events, links), in arrival order; an empty vector
+  // Every event of the trace (spans, span events, links), by start time; an empty vector
   // when the trace is unknown.
   virtual absl::StatusOr<std::vector<model::Event>> FindTrace(const model::TraceId& trace_id) = 0;
 

@@ -170,7 +170,7 @@ void WriteAheadLog::Append(std::string record, Done done) {
     std::lock_guard lock(mutex_);
     if (!closing_) {
       pending_bytes_ += record.size();
-      queue_.push_back({std::move(record), std::move(done)});
+      queue_.push_back({std::move(record), std::move(done), nullptr});
       wake_.notify_one();
       return;
     }
