@@ -132,7 +132,9 @@ int main(int argc, char** argv) {
         field(e.link_span_id.AsBytes());
         number(e.invalid_duration ? 1 : 0);
         for (size_t i = 0; i < column_list.size(); ++i) {
-          values[i] = column_list[i].type == AttributeType::kString ? "" : "0";
+          // (assign, not "=" of a literal: g++ 12 reports a false -Wrestrict for that)
+          if (column_list[i].type == AttributeType::kString) values[i].clear();
+          else values[i].assign(1, '0');
         }
         for (const auto& f : e.fields) {
           size_t index = columns.at({f.key, waggle::model::TypeOf(f.value)});

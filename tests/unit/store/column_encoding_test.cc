@@ -33,7 +33,9 @@ TEST(BitPackingTest, RoundTripsEveryWidth) {
     std::vector<uint64_t> out(values.size());
     ASSERT_TRUE(UnpackBits(packed, values.size(), width, out.data())) << width;
     EXPECT_EQ(out, values) << "width " << width;
-    if (width > 0) EXPECT_FALSE(UnpackBits(packed.substr(1), values.size(), width, out.data()));
+    if (width > 0) {
+      EXPECT_FALSE(UnpackBits(packed.substr(1), values.size(), width, out.data()));
+    }
   }
 }
 
@@ -96,7 +98,9 @@ TEST(IntEncodingTest, AbsentRows) {
   ASSERT_TRUE(DecodeInts(encoded, rows, &out).ok());
   for (uint32_t r = 0; r < rows; ++r) {
     EXPECT_EQ(out.Has(r), r % 2 == 1);
-    if (out.Has(r)) EXPECT_EQ(out.ints[r], static_cast<int64_t>(r / 2 + 1));
+    if (out.Has(r)) {
+      EXPECT_EQ(out.ints[r], static_cast<int64_t>(r / 2 + 1));
+    }
   }
 }
 
@@ -230,7 +234,9 @@ TEST(ChunkCompressionTest, RoundTripAndLimits) {
   EXPECT_FALSE(DecompressChunk("not zstd", 1 << 20).ok());
   compressed[compressed.size() / 2] ^= 0x55;
   auto corrupt = DecompressChunk(compressed, 1 << 20);
-  if (corrupt.ok()) EXPECT_EQ(corrupt->size(), raw.size());
+  if (corrupt.ok()) {
+    EXPECT_EQ(corrupt->size(), raw.size());
+  }
 }
 
 }  // namespace

@@ -204,7 +204,9 @@ TEST(PartTest, TornAndCorruptFilesAreDetected) {
     auto opened = PartReader::Open(path);
     if (opened.ok()) {
       // Only the magic at the start is not covered by a checksum; nothing reads it.
-      if (i >= sizeof(kPartMagic)) EXPECT_FALSE((*opened)->Verify().ok()) << "byte " << i;
+      if (i >= sizeof(kPartMagic)) {
+        EXPECT_FALSE((*opened)->Verify().ok()) << "byte " << i;
+      }
     }
   }
 }
