@@ -7,17 +7,19 @@
 namespace waggle::store {
 namespace {
 
-constexpr uint32_t kProbes = 7;
-constexpr size_t kBitsPerKey = 10;
+// 16 bits and 11 probes a trace: ~0.05% false positives. With 10 bits (1%) a lookup over
+// 34 parts decoded a needless block every third time, which showed in its p99.
+constexpr uint32_t kProbes = 11;
+constexpr size_t kBitsPerKey = 16;
 
 uint64_t HashOf(const model::TraceId& id) { return XXH3_64bits(id.bytes.data(), id.bytes.size()); }
 
 // Double hashing (Kirsch-Mitzenmacher): probe i is h1 + i * h2.
 template <typename Visit>
-bool ForEachProbe(uint64_t hash, uint64_t bits, Visit visit) {
+bool ForEachProbe(uint64_t hash, uint64_t bits, uint32_t probes, Visit visit) {
   uint64_t h1 = hash;
   uint64_t h2 = (hash >> 33) | (hash << 31) | 1;
-  for (uint32_t i = 0; i < kProbes; ++i) {
+  for (uint32_t i = 0; i < probes; ++i) {
     if (!visit((h1 + i * h2) % bits)) return false;
   }
   return true;
@@ -35,7 +37,7 @@ std::string BloomFilterBuilder::Finish() const {
   auto* array = reinterpret_cast<uint8_t*>(out.data() + 4);
   const uint64_t nbits = (out.size() - 4) * 8;
   for (uint64_t hash : hashes_) {
-    ForEachProbe(hash, nbits, [&](uint64_t bit) {
+    ForEachProbe(hash, nbits, kProbes, [&](uint64_t bit) {
       array[bit / 8] |= static_cast<uint8_t>(1u << (bit % 8));
       return true;
     });
@@ -47,10 +49,10 @@ bool BloomFilterMayContain(std::string_view filter, const model::TraceId& id) {
   if (filter.size() <= 4) return true;
   uint32_t probes;
   std::memcpy(&probes, filter.data(), 4);
-  if (probes != kProbes) return true;
+  if (probes == 0 || probes > 32) return true;  // malformed: never skip wrongly
   const auto* array = reinterpret_cast<const uint8_t*>(filter.data() + 4);
   const uint64_t nbits = (filter.size() - 4) * 8;
-  return ForEachProbe(HashOf(id), nbits,
+  return ForEachProbe(HashOf(id), nbits, probes,
                       [&](uint64_t bit) { return (array[bit / 8] >> (bit % 8)) & 1; });
 }
 

@@ -143,7 +143,7 @@ TEST(BloomFilterTest, NoFalseNegativesFewFalsePositives) {
   for (uint64_t i = 0; i < 10000; ++i) ASSERT_TRUE(BloomFilterMayContain(filter, TraceNumber(i)));
   int false_positives = 0;
   for (uint64_t i = 10000; i < 110000; ++i) false_positives += BloomFilterMayContain(filter, TraceNumber(i));
-  EXPECT_LT(false_positives, 2000);  // 1% expected; 2% bound
+  EXPECT_LT(false_positives, 200);  // 0.05% expected; 0.2% bound
   EXPECT_TRUE(BloomFilterMayContain("", TraceNumber(1)));  // malformed: never skip
 }
 
