@@ -49,9 +49,15 @@ EmbeddedStoreOptions TestOptions(const std::string& dir) {
   return options;
 }
 
-TEST(EmbeddedStoreTest, FindsTracesAndSurvivesRestart) {
+// A fresh data directory and options per test.
+class EmbeddedStoreTest : public ::testing::Test {
+ protected:
   testing::TempDir dir;
   EmbeddedStoreOptions options = TestOptions(dir.path());
+  const int64_t now = NowNanos();
+};
+
+TEST_F(EmbeddedStoreTest, FindsTracesAndSurvivesRestart) {
   {
     auto store = EmbeddedStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
@@ -68,9 +74,7 @@ TEST(EmbeddedStoreTest, FindsTracesAndSurvivesRestart) {
   EXPECT_TRUE((*store)->FindTrace(Trace(std::string(32, 'c')))->empty());
 }
 
-TEST(EmbeddedStoreTest, OneProcessPerDataDirectory) {
-  testing::TempDir dir;
-  EmbeddedStoreOptions options = TestOptions(dir.path());
+TEST_F(EmbeddedStoreTest, OneProcessPerDataDirectory) {
   auto first = EmbeddedStore::Open(options);
   ASSERT_TRUE(first.ok());
   auto second = EmbeddedStore::Open(options);
@@ -78,10 +82,7 @@ TEST(EmbeddedStoreTest, OneProcessPerDataDirectory) {
   EXPECT_NE(std::string(second.status().message()).find("in use"), std::string::npos);
 }
 
-TEST(EmbeddedStoreTest, FlushWritesPartsAndTrimsTheLog) {
-  testing::TempDir dir;
-  EmbeddedStoreOptions options = TestOptions(dir.path());
-  const int64_t now = NowNanos();
+TEST_F(EmbeddedStoreTest, FlushWritesPartsAndTrimsTheLog) {
   {
     auto store = EmbeddedStore::Open(options);
     ASSERT_TRUE(store.ok());
@@ -109,10 +110,7 @@ TEST(EmbeddedStoreTest, FlushWritesPartsAndTrimsTheLog) {
   EXPECT_EQ((*store)->FindTrace(Trace(TraceHex(19)))->size(), 2u);
 }
 
-TEST(EmbeddedStoreTest, MergesKeepThePartCountBounded) {
-  testing::TempDir dir;
-  EmbeddedStoreOptions options = TestOptions(dir.path());
-  const int64_t now = NowNanos();
+TEST_F(EmbeddedStoreTest, MergesKeepThePartCountBounded) {
   auto store = EmbeddedStore::Open(options);
   ASSERT_TRUE(store.ok());
   for (int round = 0; round < 12; ++round) {
@@ -127,11 +125,8 @@ TEST(EmbeddedStoreTest, MergesKeepThePartCountBounded) {
   for (int t = 0; t < 60; ++t) ASSERT_EQ((*store)->FindTrace(Trace(TraceHex(t)))->size(), 1u) << t;
 }
 
-TEST(EmbeddedStoreTest, RetentionDropsOldestPartsFirst) {
-  testing::TempDir dir;
-  EmbeddedStoreOptions options = TestOptions(dir.path());
+TEST_F(EmbeddedStoreTest, RetentionDropsOldestPartsFirst) {
   options.retention = std::chrono::hours(24 * 7);
-  const int64_t now = NowNanos();
   const int64_t hour = 3600ll * 1000 * 1000 * 1000;
   auto store = EmbeddedStore::Open(options);
   ASSERT_TRUE(store.ok());
@@ -156,10 +151,7 @@ TEST(EmbeddedStoreTest, RetentionDropsOldestPartsFirst) {
   EXPECT_TRUE(AppendAndWait(**store, {Span(TraceHex(4), "0000000000000001", now)}).ok());
 }
 
-TEST(EmbeddedStoreTest, CorruptPartIsQuarantinedNotServed) {
-  testing::TempDir dir;
-  EmbeddedStoreOptions options = TestOptions(dir.path());
-  const int64_t now = NowNanos();
+TEST_F(EmbeddedStoreTest, CorruptPartIsQuarantinedNotServed) {
   {
     auto store = EmbeddedStore::Open(options);
     ASSERT_TRUE(store.ok());
@@ -183,9 +175,7 @@ TEST(EmbeddedStoreTest, CorruptPartIsQuarantinedNotServed) {
   EXPECT_EQ((*store)->FindTrace(Trace(kTraceB))->size(), 1u);  // the log's copy is intact
 }
 
-TEST(EmbeddedStoreTest, LeftoversOfAnInterruptedFlushAreRemoved) {
-  testing::TempDir dir;
-  EmbeddedStoreOptions options = TestOptions(dir.path());
+TEST_F(EmbeddedStoreTest, LeftoversOfAnInterruptedFlushAreRemoved) {
   {
     auto store = EmbeddedStore::Open(options);
     ASSERT_TRUE(store.ok());
@@ -201,10 +191,7 @@ TEST(EmbeddedStoreTest, LeftoversOfAnInterruptedFlushAreRemoved) {
   EXPECT_EQ((*store)->FindTrace(Trace(kTraceA))->size(), 1u);
 }
 
-TEST(EmbeddedStoreTest, FullDiskRefusesThenResumesWithoutHarm) {
-  testing::TempDir dir;
-  EmbeddedStoreOptions options = TestOptions(dir.path());
-  const int64_t now = NowNanos();
+TEST_F(EmbeddedStoreTest, FullDiskRefusesThenResumesWithoutHarm) {
   auto store = EmbeddedStore::Open(options);
   ASSERT_TRUE(store.ok());
   ASSERT_TRUE(AppendAndWait(**store, {Span(kTraceA, "0000000000000001", now)}).ok());
