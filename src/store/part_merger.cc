@@ -17,11 +17,7 @@ class PartCursor {
   absl::StatusOr<bool> Valid() {
     while (row_ >= rows_) {
       if (next_block_ >= part_->footer().blocks.size()) return false;
-      const size_t ncolumns = part_->footer().columns.size();
-      block_.columns.resize(ncolumns);
-      for (size_t c = 0; c < ncolumns; ++c) {
-        ASSIGN_OR_RETURN(block_.columns[c], part_->ReadColumn(next_block_, c));
-      }
+      ASSIGN_OR_RETURN(block_.columns, part_->ReadBlock(next_block_));
       rows_ = part_->footer().blocks[next_block_].rows;
       ++next_block_;
       row_ = 0;

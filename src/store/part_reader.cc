@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -117,7 +118,43 @@ absl::StatusOr<std::string> PartReader::ReadChunkBytes(const ChunkMeta& chunk) c
   return raw;
 }
 
+namespace {
+
+// Which column a column is encoded against, if any (see column_encoding.h).
+std::optional<size_t> RelatedColumnIndex(size_t column) {
+  if (column == static_cast<size_t>(FixedColumn::kParentSpanId)) return static_cast<size_t>(FixedColumn::kSpanId);
+  if (column == static_cast<size_t>(FixedColumn::kTime)) return static_cast<size_t>(FixedColumn::kTraceId);
+  return std::nullopt;
+}
+
+}  // namespace
+
 absl::StatusOr<ColumnValues> PartReader::ReadColumn(size_t block, size_t column) const {
+  ColumnValues related;
+  if (auto index = RelatedColumnIndex(column)) {
+    ASSIGN_OR_RETURN(related, DecodeColumn(block, *index, nullptr));
+  }
+  return DecodeColumn(block, column, &related);
+}
+
+absl::StatusOr<std::vector<ColumnValues>> PartReader::ReadBlock(size_t block) const {
+  const size_t ncolumns = footer_.columns.size();
+  std::vector<ColumnValues> columns(ncolumns);
+  // The columns others are encoded against first, then the rest, each decoded once.
+  for (FixedColumn first : {FixedColumn::kTraceId, FixedColumn::kSpanId}) {
+    const auto c = static_cast<size_t>(first);
+    ASSIGN_OR_RETURN(columns[c], DecodeColumn(block, c, nullptr));
+  }
+  for (size_t c = 0; c < ncolumns; ++c) {
+    if (c == static_cast<size_t>(FixedColumn::kTraceId) || c == static_cast<size_t>(FixedColumn::kSpanId)) continue;
+    auto related = RelatedColumnIndex(c);
+    ASSIGN_OR_RETURN(columns[c], DecodeColumn(block, c, related ? &columns[*related] : nullptr));
+  }
+  return columns;
+}
+
+absl::StatusOr<ColumnValues> PartReader::DecodeColumn(size_t block, size_t column,
+                                                      const ColumnValues* related) const {
   const BlockMeta& b = footer_.blocks.at(block);
   const ColumnDescriptor& descriptor = footer_.columns.at(column);
   const ChunkMeta& chunk = b.chunks.at(column);
@@ -134,14 +171,7 @@ absl::StatusOr<ColumnValues> PartReader::ReadColumn(size_t block, size_t column)
   auto storage = std::make_shared<const std::string>(std::move(decompressed));
   const std::string& raw = *storage;
   values.storage = storage;
-  // Parent span ids may refer to the block's span ids, start times to its trace ids.
-  ColumnValues related;
-  if (descriptor.fixed == static_cast<uint8_t>(FixedColumn::kParentSpanId)) {
-    ASSIGN_OR_RETURN(related, ReadColumn(block, static_cast<size_t>(FixedColumn::kSpanId)));
-  } else if (descriptor.fixed == static_cast<uint8_t>(FixedColumn::kTime)) {
-    ASSIGN_OR_RETURN(related, ReadColumn(block, static_cast<size_t>(FixedColumn::kTraceId)));
-  }
-  absl::Status status = Decode(descriptor, raw, b.rows, &values, &related.fixed);
+  absl::Status status = Decode(descriptor, raw, b.rows, &values, related ? &related->fixed : nullptr);
   if (!status.ok()) {
     return absl::DataLossError(StrCat("part ", path_, " column ", descriptor.DebugName(), ": ", std::string(status.message())));
   }
@@ -149,9 +179,7 @@ absl::StatusOr<ColumnValues> PartReader::ReadColumn(size_t block, size_t column)
 }
 
 absl::Status PartReader::Verify() const {
-  for (size_t b = 0; b < footer_.blocks.size(); ++b) {
-    for (size_t c = 0; c < footer_.columns.size(); ++c) RETURN_IF_NOT_OK(ReadColumn(b, c).status());
-  }
+  for (size_t b = 0; b < footer_.blocks.size(); ++b) RETURN_IF_NOT_OK(ReadBlock(b).status());
   return absl::OkStatus();
 }
 
@@ -161,11 +189,13 @@ bool PartReader::MayContainTrace(const model::TraceId& trace_id) const {
 
 absl::StatusOr<std::vector<model::Event>> PartReader::ReadEvents(size_t block, uint32_t begin,
                                                                  uint32_t end) const {
+  ASSIGN_OR_RETURN(std::vector<ColumnValues> columns, ReadBlock(block));
+  return EventsOf(columns, begin, end);
+}
+
+std::vector<model::Event> PartReader::EventsOf(const std::vector<ColumnValues>& columns, uint32_t begin,
+                                               uint32_t end) const {
   const size_t ncolumns = footer_.columns.size();
-  std::vector<ColumnValues> columns(ncolumns);
-  for (size_t c = 0; c < ncolumns; ++c) {
-    ASSIGN_OR_RETURN(columns[c], ReadColumn(block, c));
-  }
   auto fixed = [&](FixedColumn c) -> const ColumnValues& { return columns[static_cast<size_t>(c)]; };
   auto string_at = [](const ColumnValues& v, size_t row) -> std::string {
     uint32_t code = v.codes[row];
@@ -239,8 +269,11 @@ absl::StatusOr<std::vector<model::Event>> PartReader::FindTrace(const model::Tra
   auto it = std::lower_bound(blocks.begin(), blocks.end(), trace_id,
                              [](const BlockMeta& b, const model::TraceId& id) { return b.last_trace < id; });
   for (; it != blocks.end() && it->first_trace <= trace_id; ++it) {
+    // Candidate blocks nearly always hold the trace (the Bloom filter said so): read the
+    // whole block once rather than the trace ids first and everything again.
     const size_t block = static_cast<size_t>(it - blocks.begin());
-    ASSIGN_OR_RETURN(ColumnValues ids, ReadColumn(block, static_cast<size_t>(FixedColumn::kTraceId)));
+    ASSIGN_OR_RETURN(std::vector<ColumnValues> columns, ReadBlock(block));
+    const ColumnValues& ids = columns[static_cast<size_t>(FixedColumn::kTraceId)];
     uint32_t begin = it->rows, end = it->rows;
     for (uint32_t row = 0; row < it->rows; ++row) {
       if (IdAt<model::TraceId>(ids, row) == trace_id) {
@@ -249,8 +282,7 @@ absl::StatusOr<std::vector<model::Event>> PartReader::FindTrace(const model::Tra
       }
     }
     if (begin == end) continue;
-    ASSIGN_OR_RETURN(std::vector<model::Event> events, ReadEvents(block, begin, end));
-    for (model::Event& e : events) out.push_back(std::move(e));
+    for (model::Event& e : EventsOf(columns, begin, end)) out.push_back(std::move(e));
   }
   return out;
 }

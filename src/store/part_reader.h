@@ -32,13 +32,22 @@ class PartReader {
   // The trace's events in this part, in (start time) order; empty when absent.
   absl::StatusOr<std::vector<model::Event>> FindTrace(const model::TraceId& trace_id) const;
 
+  // One column of a block (reading the column it is encoded against too, if any).
   absl::StatusOr<ColumnValues> ReadColumn(size_t block, size_t column) const;
+  // Every column of a block, each read and decoded once.
+  absl::StatusOr<std::vector<ColumnValues>> ReadBlock(size_t block) const;
   // Rows [begin, end) of a block as events (every column read).
   absl::StatusOr<std::vector<model::Event>> ReadEvents(size_t block, uint32_t begin, uint32_t end) const;
+  // Rows [begin, end) of a block already read with ReadBlock, as events.
+  std::vector<model::Event> EventsOf(const std::vector<ColumnValues>& columns, uint32_t begin,
+                                     uint32_t end) const;
 
  private:
   PartReader(std::string path, int fd, uint64_t file_size, PartFooter footer);
   absl::StatusOr<std::string> ReadChunkBytes(const ChunkMeta& chunk) const;
+  // `related` is the column this one is encoded against (span ids for parent ids, trace ids
+  // for start times), already decoded; nullptr for the others.
+  absl::StatusOr<ColumnValues> DecodeColumn(size_t block, size_t column, const ColumnValues* related) const;
 
   const std::string path_;
   int fd_;
