@@ -179,13 +179,12 @@ void EmbeddedStore::Append(std::vector<model::Event> events, AppendCallback done
   }
   const uint64_t count = events.size();
   events.clear();
-  std::string copy = record;
   // Into the head only once durable, so a lookup never shows what a crash could still lose.
-  wal_->Append(std::move(record), [this, copy = std::move(copy), ids = std::move(ids), count,
-                                   done = std::move(done)](absl::Status status) mutable {
+  wal_->Append(std::move(record), [this, ids = std::move(ids), count,
+                                   done = std::move(done)](absl::Status status, std::string written) mutable {
     if (status.ok()) {
       std::lock_guard lock(mutex_);
-      head_->Add(std::move(copy), ids, count);
+      head_->Add(std::move(written), ids, count);
       if (head_->bytes() >= options_.head_flush_bytes && !flush_requested_) {
         flush_requested_ = true;
         wake_.notify_all();

@@ -162,8 +162,9 @@ WriteAheadLog::~WriteAheadLog() { Close(); }
 
 void WriteAheadLog::Append(std::string record, Done done) {
   if (record.size() > options_.max_record_bytes) {
-    done(absl::InvalidArgumentError(StrCat("record of ", record.size(),
-                                                 " bytes exceeds the write-ahead log limit")));
+    const size_t size = record.size();
+    done(absl::InvalidArgumentError(StrCat("record of ", size, " bytes exceeds the write-ahead log limit")),
+         std::move(record));
     return;
   }
   {
@@ -175,7 +176,8 @@ void WriteAheadLog::Append(std::string record, Done done) {
       return;
     }
   }
-  done(absl::UnavailableError("the server is shutting down; retry against the restarted server"));
+  done(absl::UnavailableError("the server is shutting down; retry against the restarted server"),
+       std::move(record));
 }
 
 uint64_t WriteAheadLog::pending_bytes() const {
@@ -224,7 +226,7 @@ void WriteAheadLog::WriterLoop() {
           std::lock_guard lock(mutex_);
           pending_bytes_ -= group_bytes;
         }
-        for (size_t i = 0; i < count; ++i) group[i].done(status);
+        for (size_t i = 0; i < count; ++i) group[i].done(status, std::move(group[i].record));
       }
       if (count < group.size()) {
         absl::Status status = StartNewSegment();

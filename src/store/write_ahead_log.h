@@ -38,7 +38,8 @@ struct WalReplayStats {
 
 class WriteAheadLog {
  public:
-  using Done = std::function<void(absl::Status)>;
+  // Gets the record back, so a caller that keeps it (the store's head) needs no copy.
+  using Done = std::function<void(absl::Status, std::string record)>;
   using ReplayFn = std::function<absl::Status(std::string_view record)>;
   using RotatedFn = std::function<void(absl::Status, uint64_t first_sequence_after)>;
 

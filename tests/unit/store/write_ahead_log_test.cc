@@ -13,7 +13,7 @@ namespace {
 
 absl::Status AppendSync(WriteAheadLog& wal, std::string record) {
   std::promise<absl::Status> done;
-  wal.Append(std::move(record), [&done](absl::Status s) { done.set_value(s); });
+  wal.Append(std::move(record), [&done](absl::Status s, std::string) { done.set_value(s); });
   return done.get_future().get();
 }
 
