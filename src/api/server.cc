@@ -40,6 +40,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->ingest_ = std::make_unique<OtlpTraceIngest>(server->keys_, *server->store_);
   server->otlp_http_ = std::make_unique<OtlpHttpHandler>(*server->ingest_, options.max_decoded_bytes);
   server->otlp_grpc_ = std::make_unique<OtlpGrpcService>(*server->ingest_);
+  auto markers = store::MarkerStore::Open(options.store.data_dir + "/markers.json");
+  if (!markers.ok()) return markers.status();
+  server->markers_ = std::move(*markers);
+  HoneycombApiOptions honeycomb = options.honeycomb;
+  honeycomb.max_decoded_bytes = options.max_decoded_bytes;
+  server->honeycomb_ = std::make_unique<HoneycombApi>(server->keys_, *server->store_, *server->markers_, honeycomb);
 
   HttpServerOptions http_options;
   http_options.max_body_bytes = options.max_body_bytes;
@@ -101,6 +107,7 @@ void Server::Route(HttpRequest&& request, HttpReply reply) {
   if (path == "/api/status" && request.method() == http::verb::get) {
     return StoreStatus(request, std::move(counted));
   }
+  if (honeycomb_->Handle(request, path, counted)) return;
   if (path == "/healthz") {
     return counted(MakeResponse(request, http::status::ok, "text/plain", "ok\n"));
   }
@@ -161,6 +168,7 @@ void Server::Shutdown() {
   while (http_in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  if (honeycomb_) honeycomb_->Stop();
   if (store_) store_->Close();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the last writes leave
   work_.reset();

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "api/api_keys.h"
+#include "api/honeycomb_api.h"
 #include "api/http_server.h"
 #include "api/listen_address.h"
 #include "api/otlp_grpc_service.h"
@@ -31,6 +32,7 @@ struct ServerOptions {
   uint64_t max_body_bytes = 20ull << 20;     // compressed, as sent
   uint64_t max_decoded_bytes = 64ull << 20;  // after Content-Encoding
   int io_threads = 2;
+  HoneycombApiOptions honeycomb;
 };
 
 class Server {
@@ -58,6 +60,8 @@ class Server {
   std::unique_ptr<OtlpTraceIngest> ingest_;
   std::unique_ptr<OtlpHttpHandler> otlp_http_;
   std::unique_ptr<OtlpGrpcService> otlp_grpc_;
+  std::unique_ptr<store::MarkerStore> markers_;
+  std::unique_ptr<HoneycombApi> honeycomb_;
   ListenAddress http_address_;
   ListenAddress grpc_address_;
 

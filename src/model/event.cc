@@ -34,6 +34,10 @@ std::vector<std::pair<std::string, AttributeValue>> HoneycombFields(const Event&
     }
   };
 
+  if (event.annotation_type == AnnotationType::kEvent) {
+    for (const Field& field : event.fields) put(field.key, field.value);
+    return out;
+  }
   put("trace.trace_id", event.trace_id.ToHex());
   if (!event.parent_span_id.IsZero()) put("trace.parent_id", event.parent_span_id.ToHex());
   put("name", event.name);
@@ -62,6 +66,8 @@ std::vector<std::pair<std::string, AttributeValue>> HoneycombFields(const Event&
       put("meta.annotation_type", std::string("link"));
       put("trace.link.trace_id", event.link_trace_id.ToHex());
       put("trace.link.span_id", event.link_span_id.ToHex());
+      break;
+    case AnnotationType::kEvent:
       break;
   }
   for (const Field& field : event.fields) put(field.key, field.value);

@@ -40,7 +40,10 @@ struct Field {
   friend bool operator==(const Field&, const Field&) = default;
 };
 
-enum class AnnotationType : uint8_t { kSpan = 0, kSpanEvent = 1, kLink = 2 };
+// kEvent: a plain event sent through Honeycomb's Events API (libhoney); every field it has
+// is an attribute, and it belongs to no trace unless its fields say so.
+enum class AnnotationType : uint8_t { kSpan = 0, kSpanEvent = 1, kLink = 2, kEvent = 3 };
+inline constexpr uint8_t kMaxAnnotationType = 3;
 
 // OTLP's SpanKind numbering.
 enum class SpanKind : uint8_t {

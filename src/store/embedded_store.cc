@@ -220,6 +220,41 @@ absl::StatusOr<std::vector<model::Event>> EmbeddedStore::FindTrace(const model::
   return out;
 }
 
+absl::StatusOr<ScanUnits> EmbeddedStore::Scan(const ScanRange& range) {
+  std::vector<std::shared_ptr<const std::string>> records;
+  std::vector<std::shared_ptr<PartReader>> parts;
+  {
+    // Parts and heads under one lock: a flush publishes a frozen head's parts and drops the
+    // head in one step, so each event is seen once.
+    std::lock_guard lock(mutex_);
+    parts = parts_;
+    for (const FrozenHead& f : frozen_) {
+      for (auto& r : f.head->Records()) records.push_back(std::move(r));
+    }
+    for (auto& r : head_->Records()) records.push_back(std::move(r));
+  }
+  ScanUnits units;
+  for (const auto& part : parts) {
+    const PartFooter& footer = part->footer();
+    if (!range.Wants(footer.dataset) || footer.max_time < range.min_time || footer.min_time > range.max_time) continue;
+    for (size_t b = 0; b < footer.blocks.size(); ++b) {
+      const BlockMeta& block = footer.blocks[b];
+      if (block.max_time < range.min_time || block.min_time > range.max_time) continue;
+      units.push_back(MakePartBlockUnit(part, b));
+    }
+  }
+  std::vector<model::Event> head_events;
+  for (const auto& record : records) {
+    ASSIGN_OR_RETURN(std::vector<model::Event> events, DecodeEvents(*record));
+    for (model::Event& e : events) {
+      if (e.time_unix_nano < range.min_time || e.time_unix_nano > range.max_time || !range.Wants(e.dataset)) continue;
+      head_events.push_back(std::move(e));
+    }
+  }
+  for (auto& unit : MakeEventUnits(std::move(head_events))) units.push_back(std::move(unit));
+  return units;
+}
+
 void EmbeddedStore::FlushLoop() {
   while (true) {
     {

@@ -71,7 +71,7 @@ absl::StatusOr<std::vector<model::Event>> DecodeEvents(std::string_view data) {
     }
     e.dataset = r.String();
     uint8_t annotation = r.Byte();
-    if (annotation > 2) return absl::DataLossError("corrupt annotation type");
+    if (annotation > model::kMaxAnnotationType) return absl::DataLossError("corrupt annotation type");
     e.annotation_type = static_cast<model::AnnotationType>(annotation);
     e.time_unix_nano = r.Signed();
     e.duration_nano = r.Signed();

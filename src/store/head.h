@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,12 +27,16 @@ class Head {
   // Every event, batch by batch (for flushing).
   absl::Status ForEachBatch(const std::function<absl::Status(std::vector<model::Event>)>& visit) const;
 
+  // The batches so far (shared, so a query reads them after the lock that guards Add is
+  // released).
+  std::vector<std::shared_ptr<const std::string>> Records() const { return records_; }
+
   uint64_t bytes() const { return bytes_; }
   uint64_t events() const { return events_; }
   bool empty() const { return records_.empty(); }
 
  private:
-  std::vector<std::string> records_;
+  std::vector<std::shared_ptr<const std::string>> records_;
   std::unordered_map<model::TraceId, std::vector<uint32_t>, model::TraceIdHash> records_by_trace_;
   uint64_t bytes_ = 0;
   uint64_t events_ = 0;

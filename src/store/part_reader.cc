@@ -209,7 +209,7 @@ std::vector<model::Event> PartReader::EventsOf(const std::vector<ColumnValues>& 
     e.duration_nano = fixed(FixedColumn::kDuration).ints[row];
     e.sample_rate = fixed(FixedColumn::kSampleRate).ints[row];
     e.annotation_type = static_cast<model::AnnotationType>(
-        std::clamp<int64_t>(fixed(FixedColumn::kAnnotationType).ints[row], 0, 2));
+        std::clamp<int64_t>(fixed(FixedColumn::kAnnotationType).ints[row], 0, model::kMaxAnnotationType));
     e.kind = static_cast<model::SpanKind>(std::clamp<int64_t>(fixed(FixedColumn::kKind).ints[row], 0, 5));
     e.status_code =
         static_cast<model::StatusCode>(std::clamp<int64_t>(fixed(FixedColumn::kStatusCode).ints[row], 0, 2));

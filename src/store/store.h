@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "model/event.h"
+#include "store/scan_unit.h"
 
 namespace waggle::store {
 
@@ -27,6 +28,10 @@ class Store {
   // Every event of the trace (spans, span events, links), by start time; an empty vector
   // when the trace is unknown.
   virtual absl::StatusOr<std::vector<model::Event>> FindTrace(const model::TraceId& trace_id) = 0;
+
+  // A consistent snapshot of what a query over `range` must read: every acknowledged event
+  // in it is in exactly one unit (units may hold rows outside the range too).
+  virtual absl::StatusOr<ScanUnits> Scan(const ScanRange& range) = 0;
 
   // Waits for appends under way, then releases files. Idempotent.
   virtual void Close() = 0;

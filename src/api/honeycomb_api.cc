@@ -1,0 +1,593 @@
+#include "api/honeycomb_api.h"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/http_errors.h"
+#include "common/strings.h"
+#include "ingest/body_decoder.h"
+#include "ingest/honeycomb_events.h"
+#include "query/query_result_json.h"
+#include "query/value_column.h"
+
+namespace waggle::api {
+namespace {
+
+namespace http = boost::beast::http;
+using Json = nlohmann::json;
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() + 0 && i + 2 <= s.size() - 1 + 0 && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+HttpResponse JsonResponse(const HttpRequest& request, http::status status, const Json& body) {
+  return MakeResponse(request, status, "application/json", body.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+HttpResponse MethodNotAllowed(const HttpRequest& request, std::string_view path, const char* allow) {
+  HttpResponse response = JsonError(request, absl::InvalidArgumentError(StrCat("use ", allow, " for ", path)));
+  response.result(http::status::method_not_allowed);
+  response.set(http::field::allow, allow);
+  return response;
+}
+
+std::string HeaderValue(const HttpRequest& request, std::string_view name) {
+  auto it = request.find(boost::beast::string_view(name.data(), name.size()));
+  if (it == request.end()) return "";
+  return std::string(it->value().data(), it->value().size());
+}
+
+const char* ColumnTypeName(model::AttributeType type) {
+  switch (type) {
+    case model::AttributeType::kString: return "string";
+    case model::AttributeType::kInt: return "integer";
+    case model::AttributeType::kDouble: return "float";
+    case model::AttributeType::kBool: return "boolean";
+  }
+  return "string";
+}
+
+const char* ValueTypeName(query::ValueType type) {
+  switch (type) {
+    case query::ValueType::kInt: return "integer";
+    case query::ValueType::kDouble: return "float";
+    case query::ValueType::kBool: return "boolean";
+    default: return "string";
+  }
+}
+
+// Whether a unit holds spans (not only plain events), so the derived span fields apply.
+bool HoldsSpans(const store::ScanUnit& unit) {
+  const auto column = static_cast<size_t>(store::FixedColumn::kAnnotationType);
+  if (auto range = unit.IntRange(column)) return range->first < static_cast<int64_t>(model::AnnotationType::kEvent);
+  auto values = unit.Read(column);
+  if (!values.ok()) return false;
+  for (int64_t v : (*values)->ints) {
+    if (v != static_cast<int64_t>(model::AnnotationType::kEvent)) return true;
+  }
+  return false;
+}
+
+Json MarkerJson(const store::Marker& m) {
+  Json j = {{"id", m.id},
+            {"start_time", m.start_time},
+            {"message", m.message},
+            {"type", m.type},
+            {"url", m.url},
+            {"color", m.color},
+            {"created_at", query::FormatRfc3339(m.created_at)},
+            {"updated_at", query::FormatRfc3339(m.updated_at)}};
+  if (m.end_time) j["end_time"] = *m.end_time;
+  return j;
+}
+
+absl::StatusOr<store::Marker> MarkerFromBody(const std::string& body) {
+  Json doc = Json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return absl::InvalidArgumentError("a marker must be a JSON object like {\"message\":\"deploy 42\",\"type\":\"deploy\"}");
+  }
+  store::Marker m;
+  auto int_field = [&](const char* key, int64_t* out) -> absl::Status {
+    auto it = doc.find(key);
+    if (it == doc.end() || it->is_null()) return absl::OkStatus();
+    if (!it->is_number()) return absl::InvalidArgumentError(StrCat(key, ": must be unix seconds"));
+    *out = it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
+    return absl::OkStatus();
+  };
+  auto string_field = [&](const char* key, std::string* out) -> absl::Status {
+    auto it = doc.find(key);
+    if (it == doc.end() || it->is_null()) return absl::OkStatus();
+    if (!it->is_string()) return absl::InvalidArgumentError(StrCat(key, ": must be a string"));
+    *out = it->get<std::string>();
+    return absl::OkStatus();
+  };
+  if (auto s = int_field("start_time", &m.start_time); !s.ok()) return s;
+  int64_t end = 0;
+  if (auto s = int_field("end_time", &end); !s.ok()) return s;
+  if (end != 0) m.end_time = end;
+  for (auto [key, out] : {std::pair{"message", &m.message}, {"type", &m.type}, {"url", &m.url}, {"color", &m.color}}) {
+    if (auto s = string_field(key, out); !s.ok()) return s;
+  }
+  if (m.end_time && *m.end_time < m.start_time) return absl::InvalidArgumentError("end_time: must not be before start_time");
+  return m;
+}
+
+}  // namespace
+
+HoneycombApi::HoneycombApi(const ApiKeyRegistry& keys, store::Store& store, store::MarkerStore& markers,
+                           HoneycombApiOptions options)
+    : keys_(keys), store_(store), markers_(markers), options_(options) {
+  for (int i = 0; i < std::max(1, options_.query_workers); ++i) {
+    workers_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "waggle-query");
+      // Queries yield to ingest: a lower priority for this thread and the ones it starts.
+      setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 5);
+      WorkerLoop();
+    });
+  }
+}
+
+HoneycombApi::~HoneycombApi() { Stop(); }
+
+void HoneycombApi::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    for (auto& [id, run] : runs_) run->cancelled = true;
+    wake_.notify_all();
+  }
+  for (std::thread& t : workers_) t.join();
+  workers_.clear();
+}
+
+absl::Status HoneycombApi::CheckKey(const HttpRequest& request, KeyScope scope) const {
+  std::optional<std::string_view> key;
+  if (auto it = request.find("x-honeycomb-team"); it != request.end()) {
+    key = std::string_view(it->value().data(), it->value().size());
+  }
+  return keys_.Check(key, scope);
+}
+
+bool HoneycombApi::Handle(HttpRequest& request, std::string_view path, HttpReply& reply) {
+  if (!path.starts_with("/1/")) return false;
+  std::vector<std::string> parts;
+  for (std::string_view rest = path.substr(3); !rest.empty();) {
+    const size_t slash = rest.find('/');
+    parts.push_back(PercentDecode(rest.substr(0, slash)));
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  if (parts.empty()) return false;
+  const std::string& resource = parts[0];
+  const http::verb method = request.method();
+  const std::string dataset = parts.size() > 1 ? parts[1] : "";
+  const std::string id = parts.size() > 2 ? parts[2] : "";
+  auto need_dataset = [&] {
+    if (!dataset.empty()) return true;
+    reply(JsonError(request, absl::InvalidArgumentError(StrCat("the URL needs a dataset: /1/", resource, "/{dataset}"))));
+    return false;
+  };
+  if (resource == "auth" && parts.size() == 1) {
+    if (method != http::verb::get) return reply(MethodNotAllowed(request, path, "GET")), true;
+    Auth(request, reply);
+    return true;
+  }
+  if (resource == "datasets" && parts.size() == 1) {
+    if (method != http::verb::get) return reply(MethodNotAllowed(request, path, "GET")), true;
+    Datasets(request, reply);
+    return true;
+  }
+  if ((resource == "events" || resource == "batch") && parts.size() <= 2) {
+    if (!need_dataset()) return true;
+    if (method != http::verb::post) return reply(MethodNotAllowed(request, path, "POST")), true;
+    Events(request, dataset, reply, resource == "batch");
+    return true;
+  }
+  if (resource == "markers" && parts.size() <= 3) {
+    if (!need_dataset()) return true;
+    Markers(request, dataset, id, reply);
+    return true;
+  }
+  if (resource == "queries" && parts.size() <= 3) {
+    if (!need_dataset()) return true;
+    if (id.empty()) {
+      if (method != http::verb::post) return reply(MethodNotAllowed(request, path, "POST")), true;
+      CreateQuery(request, dataset, reply);
+    } else {
+      if (method != http::verb::get) return reply(MethodNotAllowed(request, path, "GET")), true;
+      GetQuery(request, dataset, id, reply);
+    }
+    return true;
+  }
+  if (resource == "query_results" && parts.size() <= 3) {
+    if (!need_dataset()) return true;
+    if (id.empty()) {
+      if (method != http::verb::post) return reply(MethodNotAllowed(request, path, "POST")), true;
+      CreateQueryResult(request, dataset, reply);
+    } else {
+      if (method != http::verb::get) return reply(MethodNotAllowed(request, path, "GET")), true;
+      GetQueryResult(request, dataset, id, reply);
+    }
+    return true;
+  }
+  if (resource == "columns" && parts.size() == 2) {
+    if (method != http::verb::get) return reply(MethodNotAllowed(request, path, "GET")), true;
+    Columns(request, dataset, reply);
+    return true;
+  }
+  return false;
+}
+
+void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, HttpReply& reply, bool batch) {
+  if (absl::Status s = CheckKey(request, KeyScope::kIngest); !s.ok()) return reply(JsonError(request, s));
+  auto body = ingest::DecodeBody(HeaderValue(request, "content-encoding"), std::move(request.body()),
+                                 options_.max_decoded_bytes);
+  if (!body.ok()) {
+    HttpResponse response = JsonError(request, body.status());
+    if (body.status().code() == absl::StatusCode::kResourceExhausted) response.result(http::status::payload_too_large);
+    return reply(std::move(response));
+  }
+  const std::string content_type = AsciiLower(HeaderValue(request, "content-type"));
+  const auto encoding = content_type.find("msgpack") != std::string::npos ? ingest::EventsEncoding::kMsgpack
+                                                                          : ingest::EventsEncoding::kJson;
+  ingest::EventDefaults defaults;
+  defaults.dataset = dataset;
+  defaults.time_unix_nano = NowNanos();
+  if (std::string t = HeaderValue(request, "x-honeycomb-event-time"); !t.empty()) {
+    auto time = ingest::ParseEventTime(t);
+    if (!time.ok()) {
+      return reply(JsonError(request, absl::InvalidArgumentError(StrCat("X-Honeycomb-Event-Time: ", std::string(time.status().message())))));
+    }
+    defaults.time_unix_nano = *time;
+  }
+  if (std::string r = HeaderValue(request, "x-honeycomb-samplerate"); !r.empty()) {
+    int64_t rate = 0;
+    auto [end, ec] = std::from_chars(r.data(), r.data() + r.size(), rate);
+    if (ec != std::errc() || end != r.data() + r.size()) {
+      return reply(JsonError(request, absl::InvalidArgumentError(StrCat("X-Honeycomb-Samplerate: '", r.substr(0, 32), "' is not an integer"))));
+    }
+    defaults.sample_rate = std::max<int64_t>(1, rate);
+  }
+  const HttpRequest& req = request;
+  if (!batch) {
+    auto event = ingest::ParseSingleEvent(*body, encoding, defaults);
+    if (!event.ok()) return reply(JsonError(request, event.status()));
+    std::vector<model::Event> events;
+    events.push_back(std::move(*event));
+    store_.Append(std::move(events), [req, reply](absl::Status status) {
+      if (!status.ok()) return reply(JsonError(req, status));
+      reply(MakeResponse(req, http::status::ok, "application/json", "{}"));
+    });
+    return;
+  }
+  auto parsed = ingest::ParseEventBatch(*body, encoding, defaults);
+  if (!parsed.ok()) return reply(JsonError(request, parsed.status()));
+  auto statuses = std::make_shared<Json>(Json::array());
+  std::vector<model::Event> events;
+  for (auto& item : *parsed) {
+    if (item.ok()) {
+      statuses->push_back({{"status", 202}});
+      events.push_back(std::move(*item));
+    } else {
+      statuses->push_back({{"status", 400}, {"error", std::string(item.status().message())}});
+    }
+  }
+  if (events.empty()) return reply(JsonResponse(request, http::status::ok, *statuses));
+  store_.Append(std::move(events), [req, reply, statuses](absl::Status status) {
+    if (!status.ok()) return reply(JsonError(req, status));
+    reply(JsonResponse(req, http::status::ok, *statuses));
+  });
+}
+
+void HoneycombApi::Markers(HttpRequest& request, const std::string& dataset, const std::string& id, HttpReply& reply) {
+  const http::verb method = request.method();
+  const std::string ds = AsciiLower(dataset);
+  if (id.empty() && method == http::verb::get) {
+    if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+    Json list = Json::array();
+    for (const store::Marker& m : markers_.List(ds)) list.push_back(MarkerJson(m));
+    return reply(JsonResponse(request, http::status::ok, list));
+  }
+  if (absl::Status s = CheckKey(request, KeyScope::kIngest); !s.ok()) return reply(JsonError(request, s));
+  if (id.empty() && method == http::verb::post) {
+    auto marker = MarkerFromBody(request.body());
+    if (!marker.ok()) return reply(JsonError(request, marker.status()));
+    marker->dataset = ds;
+    auto created = markers_.Create(std::move(*marker));
+    if (!created.ok()) return reply(JsonError(request, created.status()));
+    return reply(JsonResponse(request, http::status::created, MarkerJson(*created)));
+  }
+  if (!id.empty() && method == http::verb::put) {
+    auto changes = MarkerFromBody(request.body());
+    if (!changes.ok()) return reply(JsonError(request, changes.status()));
+    auto updated = markers_.Update(ds, id, *changes);
+    if (!updated.ok()) return reply(JsonError(request, updated.status()));
+    return reply(JsonResponse(request, http::status::ok, MarkerJson(*updated)));
+  }
+  if (!id.empty() && method == http::verb::delete_) {
+    absl::Status s = markers_.Delete(ds, id);
+    if (!s.ok()) return reply(JsonError(request, s));
+    return reply(MakeResponse(request, http::status::no_content, "application/json", ""));
+  }
+  reply(MethodNotAllowed(request, StrCat("/1/markers/", dataset, id.empty() ? "" : "/{id}"),
+                         id.empty() ? "GET, POST" : "PUT, DELETE"));
+}
+
+void HoneycombApi::CreateQuery(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
+  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  auto spec = query::ParseQuerySpec(request.body(), NowSeconds());
+  if (!spec.ok()) return reply(JsonError(request, spec.status()));
+  Json doc = Json::parse(request.body());
+  doc.erase("id");
+  doc.erase("query_id");
+  const std::string canonical = doc.dump();
+  const std::string ds = AsciiLower(dataset);
+  const std::string key = StrCat(ds, "\n", canonical);
+  char id[17];
+  std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
+  {
+    std::lock_guard lock(mutex_);
+    queries_[id] = {ds, canonical};
+  }
+  doc["id"] = id;
+  reply(JsonResponse(request, http::status::ok, doc));
+}
+
+void HoneycombApi::GetQuery(HttpRequest& request, const std::string& dataset, const std::string& id, HttpReply& reply) {
+  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  std::lock_guard lock(mutex_);
+  auto it = queries_.find(id);
+  if (it == queries_.end() || it->second.dataset != AsciiLower(dataset)) {
+    return reply(JsonError(request, absl::NotFoundError(StrCat("query ", id, " not found in dataset ", dataset))));
+  }
+  Json doc = Json::parse(it->second.spec_json);
+  doc["id"] = id;
+  reply(JsonResponse(request, http::status::ok, doc));
+}
+
+void HoneycombApi::CreateQueryResult(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
+  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  Json doc = Json::parse(request.body(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("query_id") || !doc["query_id"].is_string()) {
+    return reply(JsonError(request, absl::InvalidArgumentError(
+                                        "query_id: required; create the query with POST /1/queries/{dataset} first")));
+  }
+  auto run = std::make_shared<QueryRun>();
+  std::string body;
+  run->dataset = AsciiLower(dataset);
+  run->query_id = doc["query_id"].get<std::string>();
+  if (auto it = doc.find("disable_series"); it != doc.end() && it->is_boolean()) run->disable_series = it->get<bool>();
+  if (auto it = doc.find("limit"); it != doc.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 10000) {
+      return reply(JsonError(request, absl::InvalidArgumentError("limit: must be between 1 and 10000")));
+    }
+    run->limit = static_cast<int>(it->get<int64_t>());
+  }
+  {
+    std::lock_guard lock(mutex_);
+    auto q = queries_.find(run->query_id);
+    if (q == queries_.end() || q->second.dataset != run->dataset) {
+      return reply(JsonError(request, absl::NotFoundError(StrCat("query ", run->query_id, " not found in dataset ", dataset,
+                                                                 "; create it with POST /1/queries/", dataset))));
+    }
+    run->id = StrCat("r", next_run_++);
+    runs_[run->id] = run;
+    run_order_.push_back(run->id);
+    while (run_order_.size() > options_.kept_results) {
+      auto old = runs_.find(run_order_.front());
+      if (old != runs_.end()) old->second->cancelled = true, runs_.erase(old);
+      run_order_.pop_front();
+    }
+    pending_.push_back(run);
+    wake_.notify_one();
+    body = ResultJson(*run, request);
+  }
+  reply(MakeResponse(request, http::status::created, "application/json", std::move(body)));
+}
+
+std::string HoneycombApi::ResultJson(const QueryRun& run, const HttpRequest& request) const {
+  const std::string host = HeaderValue(request, "host");
+  Json doc = {{"id", run.id},
+              {"query_id", run.query_id},
+              {"complete", run.complete},
+              {"links",
+               {{"query_url", StrCat("http://", host, "/query/", run.dataset, "?query_id=", run.query_id)},
+                {"graph_image_url", ""}}}};
+  std::string out = doc.dump();
+  if (run.complete) {
+    // Splice the already serialized data in rather than parse it again.
+    out.pop_back();
+    StrAppend(&out, ",\"data\":", run.data_json, ",\"stats\":", run.stats_json, "}");
+  }
+  return out;
+}
+
+void HoneycombApi::GetQueryResult(HttpRequest& request, const std::string& dataset, const std::string& id,
+                                  HttpReply& reply) {
+  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  absl::Status failure;
+  std::string body;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = runs_.find(id);
+    if (it == runs_.end() || it->second->dataset != AsciiLower(dataset)) {
+      failure = absl::NotFoundError(StrCat("query result ", id, " not found in dataset ", dataset));
+    } else if (it->second->complete && !it->second->status.ok()) {
+      failure = it->second->status;
+    } else {
+      body = ResultJson(*it->second, request);
+    }
+  }
+  if (!failure.ok()) return reply(JsonError(request, failure));
+  reply(MakeResponse(request, http::status::ok, "application/json", std::move(body)));
+}
+
+void HoneycombApi::WorkerLoop() {
+  while (true) {
+    std::shared_ptr<QueryRun> run;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      if (stopping_) return;
+      run = std::move(pending_.front());
+      pending_.pop_front();
+    }
+    Run(*run);
+  }
+}
+
+void HoneycombApi::Run(QueryRun& run) {
+  std::string spec_json;
+  {
+    std::lock_guard lock(mutex_);
+    auto q = queries_.find(run.query_id);
+    if (q != queries_.end()) spec_json = q->second.spec_json;
+  }
+  auto finish = [&](absl::Status status, std::string data, std::string stats) {
+    std::lock_guard lock(mutex_);
+    run.status = std::move(status);
+    run.data_json = std::move(data);
+    run.stats_json = std::move(stats);
+    run.complete = true;
+  };
+  auto spec = query::ParseQuerySpec(spec_json, NowSeconds());
+  if (!spec.ok()) return finish(spec.status(), "", "");
+  if (run.limit > 0) spec->limit = std::min(run.limit, 10000);
+  query::QueryOptions options;
+  if (run.dataset != "__all__") options.datasets = {run.dataset};
+  options.threads = options_.threads_per_query;
+  options.memory_budget_bytes = options_.query_memory_bytes;
+  options.series = !run.disable_series;
+  options.cancelled = &run.cancelled;
+  options.deadline = std::chrono::steady_clock::now() + options_.query_timeout;
+  auto result = query::ExecuteQuery(store_, *spec, options);
+  if (!result.ok()) {
+    spdlog::warn("query {} on {} failed: {}", run.query_id, run.dataset, result.status().ToString());
+    return finish(result.status(), "", "");
+  }
+  const query::QueryStats& st = result->stats;
+  Json stats = {{"units", st.units_total},          {"units_skipped", st.units_skipped},
+                {"rows_scanned", st.rows_scanned},  {"rows_matched", st.rows_matched},
+                {"seconds", st.seconds},            {"exact_percentiles", st.exact_percentiles}};
+  finish(absl::OkStatus(), query::QueryResultData(*result).dump(-1, ' ', false, Json::error_handler_t::replace),
+         stats.dump());
+}
+
+void HoneycombApi::Columns(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
+  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  store::ScanRange range;
+  if (AsciiLower(dataset) != "__all__") range.datasets = {AsciiLower(dataset)};
+  auto units = store_.Scan(range);
+  if (!units.ok()) return reply(JsonError(request, units.status()));
+  struct Seen {
+    std::set<std::string> types;
+    int64_t last_written = 0;
+  };
+  std::map<std::string, Seen> columns;
+  bool any_spans = false;
+  int64_t last_span = 0;
+  for (const auto& unit : *units) {
+    const auto& descriptors = unit->columns();
+    for (size_t c = static_cast<size_t>(store::FixedColumn::kCount); c < descriptors.size(); ++c) {
+      Seen& seen = columns[descriptors[c].key];
+      seen.types.insert(ColumnTypeName(descriptors[c].type));
+      seen.last_written = std::max(seen.last_written, unit->max_time());
+    }
+    if (HoldsSpans(*unit)) any_spans = true, last_span = std::max(last_span, unit->max_time());
+  }
+  if (any_spans) {
+    for (const auto& [name, type] : query::FixedFields()) {
+      Seen& seen = columns[name];
+      seen.types.insert(ValueTypeName(type));
+      seen.last_written = std::max(seen.last_written, last_span);
+    }
+  }
+  if (columns.empty() && AsciiLower(dataset) != "__all__") {
+    return reply(JsonError(request, absl::NotFoundError(StrCat("dataset '", dataset, "' has no events"))));
+  }
+  Json list = Json::array();
+  for (const auto& [name, seen] : columns) {
+    // One type per column, as Honeycomb shows it; a column sent with several types is a string.
+    const std::string type = seen.types.size() == 1 ? *seen.types.begin() : "string";
+    list.push_back({{"id", name},
+                    {"key_name", name},
+                    {"type", type},
+                    {"description", seen.types.size() > 1 ? StrCat("sent with several types") : ""},
+                    {"hidden", false},
+                    {"last_written", query::FormatRfc3339(seen.last_written / 1000000000)}});
+  }
+  reply(JsonResponse(request, http::status::ok, list));
+}
+
+void HoneycombApi::Datasets(HttpRequest& request, HttpReply& reply) {
+  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  auto units = store_.Scan(store::ScanRange{});
+  if (!units.ok()) return reply(JsonError(request, units.status()));
+  std::map<std::string, std::pair<std::string, int64_t>> datasets;  // slug -> name, last written
+  for (const auto& unit : *units) {
+    auto& entry = datasets[AsciiLower(unit->dataset())];
+    if (entry.first.empty()) entry.first = unit->dataset();
+    entry.second = std::max(entry.second, unit->max_time());
+  }
+  Json list = Json::array();
+  for (const auto& [slug, entry] : datasets) {
+    list.push_back({{"name", entry.first},
+                    {"slug", slug},
+                    {"description", ""},
+                    {"last_written_at", query::FormatRfc3339(entry.second / 1000000000)}});
+  }
+  reply(JsonResponse(request, http::status::ok, list));
+}
+
+void HoneycombApi::Auth(HttpRequest& request, HttpReply& reply) {
+  std::optional<std::string_view> key;
+  if (auto it = request.find("x-honeycomb-team"); it != request.end()) {
+    key = std::string_view(it->value().data(), it->value().size());
+  }
+  const bool ingest = keys_.Check(key, KeyScope::kIngest).ok();
+  const bool query = keys_.Check(key, KeyScope::kQuery).ok();
+  if (!ingest && !query) return reply(JsonError(request, keys_.Check(key, KeyScope::kIngest)));
+  Json doc = {{"id", "waggle"},
+              {"type", "configuration"},
+              {"api_key_access",
+               {{"events", ingest}, {"markers", ingest}, {"triggers", false}, {"boards", false},
+                {"queries", query}, {"columns", query}, {"createDatasets", ingest}}},
+              {"team", {{"name", "Waggle"}, {"slug", "waggle"}}},
+              {"environment", {{"name", "waggle"}, {"slug", "waggle"}}}};
+  reply(JsonResponse(request, http::status::ok, doc));
+}
+
+}  // namespace waggle::api

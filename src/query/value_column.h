@@ -1,0 +1,78 @@
+// The values of one query column (a Honeycomb field name such as duration_ms or
+// http.route) in one scan unit, a row at a time in flat arrays. A field name may be stored
+// as several physical columns: fixed ones (duration, name, trace id) and attributes of each
+// origin and type; BlockColumns resolves the name the way Honeycomb flattens an event
+// (model::HoneycombFields): span attributes over scope over resource over the fixed fields.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "store/scan_unit.h"
+
+namespace waggle::query {
+
+enum class ValueType : uint8_t { kAbsent = 0, kInt, kDouble, kString, kBool };
+
+struct ValueColumn {
+  std::vector<ValueType> types;          // per row
+  std::vector<int64_t> ints;             // kInt; kBool as 0/1
+  std::vector<double> doubles;           // kDouble
+  std::vector<std::string_view> strings;  // kString
+  // Set when every value came from one string column: filters can test each dictionary
+  // entry once and then rows by code (code 0 = absent).
+  const store::ColumnValues* dictionary = nullptr;
+
+  bool Has(size_t row) const { return types[row] != ValueType::kAbsent; }
+  bool IsNumber(size_t row) const { return types[row] == ValueType::kInt || types[row] == ValueType::kDouble; }
+  double Number(size_t row) const {
+    return types[row] == ValueType::kDouble ? doubles[row] : static_cast<double>(ints[row]);
+  }
+};
+
+// The physical columns of a unit that could hold a field name.
+struct ColumnSources {
+  std::vector<size_t> attributes;  // attribute columns, highest precedence first
+  bool fixed = false;              // a field Waggle derives from the fixed columns
+};
+
+// Reads and caches the columns of one unit that a query needs.
+class BlockColumns {
+ public:
+  explicit BlockColumns(const store::ScanUnit& unit);
+
+  const store::ScanUnit& unit() const { return unit_; }
+  ColumnSources Sources(const std::string& name) const;
+  absl::StatusOr<const store::ColumnValues*> Physical(size_t column);
+  absl::StatusOr<const ValueColumn*> Column(const std::string& name);
+  // Start times (ns), sample rates and annotation types of every row.
+  absl::StatusOr<const std::vector<int64_t>*> Times();
+  absl::StatusOr<const std::vector<int64_t>*> SampleRates();
+  absl::StatusOr<const std::vector<int64_t>*> Durations();
+
+  // Bytes held (for the query's memory budget).
+  size_t bytes() const { return bytes_; }
+
+ private:
+  absl::Status FillFixed(const std::string& name, ValueColumn& out);
+
+  const store::ScanUnit& unit_;
+  std::unordered_map<std::string, std::vector<size_t>> attributes_by_key_;
+  std::unordered_map<size_t, std::shared_ptr<const store::ColumnValues>> physical_;
+  std::unordered_map<std::string, std::unique_ptr<ValueColumn>> columns_;
+  std::vector<std::unique_ptr<std::string>> owned_strings_;  // hex ids made for this unit
+  size_t bytes_ = 0;
+};
+
+// Whether a name is one Waggle derives from the fixed columns (duration_ms, trace.trace_id, ...).
+bool IsFixedField(std::string_view name);
+// The fields every span has, for the column list.
+const std::vector<std::pair<std::string, ValueType>>& FixedFields();
+
+}  // namespace waggle::query

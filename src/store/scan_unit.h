@@ -1,0 +1,55 @@
+// What a query reads: the store hands the query engine a snapshot of scan units, each a
+// block of rows of one dataset with the columns of store/part_format.h. A unit is a block of
+// a part on disk, or a batch of the in-memory head turned into the same columns, so the
+// engine has one code path for both. Units only read; they stay valid after merges,
+// retention drops and flushes (they hold what they read from).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/event.h"
+#include "store/column_encoding.h"
+#include "store/part_format.h"
+
+namespace waggle::store {
+
+class ScanUnit {
+ public:
+  virtual ~ScanUnit() = default;
+
+  virtual const std::string& dataset() const = 0;
+  virtual uint32_t rows() const = 0;
+  virtual int64_t min_time() const = 0;  // span start times, inclusive
+  virtual int64_t max_time() const = 0;
+  virtual const std::vector<ColumnDescriptor>& columns() const = 0;
+  // The smallest and largest value of an int column in this unit, when known (for skipping).
+  virtual std::optional<std::pair<int64_t, int64_t>> IntRange(size_t column) const = 0;
+  // A column's values; each call may read and decode it, so callers keep the result.
+  virtual absl::StatusOr<std::shared_ptr<const ColumnValues>> Read(size_t column) const = 0;
+};
+
+using ScanUnits = std::vector<std::shared_ptr<const ScanUnit>>;
+
+// Which rows a query wants: start times in [min_time, max_time], the datasets named
+// (lowercase; empty = every dataset).
+struct ScanRange {
+  int64_t min_time = INT64_MIN;
+  int64_t max_time = INT64_MAX;
+  std::vector<std::string> datasets;
+
+  bool Wants(const std::string& dataset) const;
+};
+
+// A block of a part.
+std::shared_ptr<const ScanUnit> MakePartBlockUnit(std::shared_ptr<const class PartReader> part, size_t block);
+
+// Events held in memory (the head), as units of at most `block_rows` rows per dataset.
+ScanUnits MakeEventUnits(std::vector<model::Event> events, uint32_t block_rows = 8192);
+
+}  // namespace waggle::store
