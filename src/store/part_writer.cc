@@ -298,6 +298,8 @@ absl::Status PartWriter::FlushBlock() {
 
 absl::StatusOr<PartFooter> PartWriter::Finish() {
   RETURN_IF_NOT_OK(FlushBlock());
+  // Blocks written before a column first appeared have no chunk for it: an empty one.
+  for (BlockMeta& b : footer_.blocks) b.chunks.resize(footer_.columns.size());
   footer_.bloom_filter = bloom_.Finish();
   std::string tail;
   EncodePartFooter(footer_, &tail);

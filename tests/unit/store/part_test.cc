@@ -111,6 +111,20 @@ TEST(PartTest, RoundTripsEveryFieldAcrossBlocks) {
   EXPECT_EQ(duration.max, 3000);
 }
 
+TEST(PartTest, ColumnFirstSeenInALaterBlock) {
+  // Blocks written before an attribute first appears must still list a chunk for it (empty).
+  testing::TempDir dir;
+  auto events = MakeSpans(0, 4, 1);
+  events.back().fields.push_back({"late", int64_t{7}, model::FieldOrigin::kSpan});
+  auto part = WritePart(dir.path() + "/p.part", events, 2);
+  ASSERT_TRUE(part.ok()) << part.status();
+  ASSERT_EQ((*part)->footer().blocks.size(), 2u);
+  EXPECT_TRUE((*part)->Verify().ok());
+  auto block = (*part)->ReadEvents(1, 0, 2);
+  ASSERT_TRUE(block.ok()) << block.status();
+  ExpectSameEvent((*block)[1], events.back());
+}
+
 TEST(PartTest, FindsTracesIncludingOnesThatStraddleBlocks) {
   testing::TempDir dir;
   auto events = MakeSpans(0, 100, 7);  // 700 rows in blocks of 100: traces straddle blocks
