@@ -483,7 +483,14 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
             key.push_back('\0');
             break;
           case ValueType::kDouble:
-            key.append(reinterpret_cast<const char*>(&v.d), sizeof(v.d));
+            // 404.0 and 404 are one group (as in COUNT_DISTINCT).
+            if (v.d == std::floor(v.d) && std::fabs(v.d) < 9e18) {
+              key.back() = static_cast<char>(ValueType::kInt);
+              const auto i = static_cast<int64_t>(v.d);
+              key.append(reinterpret_cast<const char*>(&i), sizeof(i));
+            } else {
+              key.append(reinterpret_cast<const char*>(&v.d), sizeof(v.d));
+            }
             break;
           case ValueType::kInt:
           case ValueType::kBool:
@@ -604,7 +611,8 @@ double Concurrency(const Plan& plan, std::vector<std::pair<int64_t, int64_t>> in
   for (const auto& [t, delta] : points) {
     const int64_t bucket = std::clamp<int64_t>((t - plan.origin_ns) / plan.bucket_ns, -1, static_cast<int64_t>(plan.buckets));
     if (per_bucket) {
-      for (int64_t b = std::max<int64_t>(last_bucket + 1, 0); b < std::min<int64_t>(bucket, static_cast<int64_t>(plan.buckets)); ++b) {
+      // Spans in progress when a bucket begins count in it, up to and including this one.
+      for (int64_t b = std::max<int64_t>(last_bucket + 1, 0); b < std::min<int64_t>(bucket + 1, static_cast<int64_t>(plan.buckets)); ++b) {
         (*per_bucket)[static_cast<size_t>(b)] = std::max((*per_bucket)[static_cast<size_t>(b)], current);
       }
     }
@@ -676,6 +684,7 @@ absl::StatusOr<QueryResult> Finish(const Plan& plan, Partial& partial, const Que
     ResultRow row;
     std::vector<std::pair<size_t, ResultRow>> buckets;  // bucket index, values
   };
+  const Cell empty = NewCell(plan);
   std::vector<Finished> finished;
   finished.reserve(partial.groups.size());
   for (uint32_t g = 0; g < partial.groups.size(); ++g) {
@@ -690,7 +699,9 @@ absl::StatusOr<QueryResult> Finish(const Plan& plan, Partial& partial, const Que
       concurrency = Concurrency(plan, group.intervals, plan.series ? &concurrency_buckets : nullptr);
     }
     for (size_t b = 0; b < group.bucket_cells.size(); ++b) {
-      if (group.bucket_cells[b] < 0) continue;
+      // A bucket where no span started may still have spans in progress.
+      const bool in_progress = !concurrency_buckets.empty() && concurrency_buckets[b] > 0;
+      if (group.bucket_cells[b] < 0 && !in_progress) continue;
       ResultRow row;
       row.group = group.values;
       row.values.resize(ncalc);
@@ -706,7 +717,8 @@ absl::StatusOr<QueryResult> Finish(const Plan& plan, Partial& partial, const Que
         continue;
       }
       for (auto& [b, row] : f.buckets) {
-        row.values[i].number = SimpleValue(c, slot, partial.cells[static_cast<size_t>(group.bucket_cells[b])]);
+        const int32_t cell = group.bucket_cells[b];
+        row.values[i].number = SimpleValue(c, slot, cell < 0 ? empty : partial.cells[static_cast<size_t>(cell)]);
       }
       if (IsRate(c.op)) {
         // The change of the bucket's MAX / AVG / SUM since the bucket before; overall, the
@@ -809,7 +821,10 @@ absl::StatusOr<QueryResult> Finish(const Plan& plan, Partial& partial, const Que
         }
       };
       fill(group.total, f.row.values[i]);
-      for (auto& [b, row] : f.buckets) fill(partial.cells[static_cast<size_t>(group.bucket_cells[b])], row.values[i]);
+      for (auto& [b, row] : f.buckets) {
+        const int32_t cell = group.bucket_cells[b];
+        fill(cell < 0 ? empty : partial.cells[static_cast<size_t>(cell)], row.values[i]);
+      }
     }
   }
   for (const Finished& f : finished) {
