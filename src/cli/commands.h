@@ -39,7 +39,19 @@ struct LoadgenFlags {
   std::string trace_ids_out;  // write the first trace id of every 100th request here
 };
 
+struct QueryFlags {
+  std::string query;  // the text form or a JSON spec
+  std::string file;   // ... or read from this file
+  std::string dataset = "__all__";
+  std::string server = "http://127.0.0.1:4318";
+  std::string api_key;
+  bool json = false;
+  bool series = false;
+  int timeout_seconds = 120;
+};
+
 int RunServe(const ServeFlags& flags);
+int RunQuery(const QueryFlags& flags);
 int RunTrace(const TraceFlags& flags);
 int RunLoadgen(const LoadgenFlags& flags);
 

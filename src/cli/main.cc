@@ -59,6 +59,20 @@ int main(int argc, char** argv) {
   trace->add_option("--api-key", trace_flags.api_key, "A key with the query scope")
       ->envname("WAGGLE_API_KEY");
 
+  waggle::cli::QueryFlags query_flags;
+  CLI::App* query = app.add_subcommand(
+      "query", "Run a query: text form (P99(duration_ms) WHERE ... GROUP BY name LAST 1h) or a JSON spec");
+  query->add_option("query", query_flags.query, "The query, text form or JSON spec");
+  query->add_option("-f,--file", query_flags.file, "Read the query from this file");
+  query->add_option("-d,--dataset", query_flags.dataset, "Dataset (__all__: every dataset)")->capture_default_str();
+  query->add_option("--server", query_flags.server, "Waggle's HTTP address")
+      ->envname("WAGGLE_SERVER")
+      ->capture_default_str();
+  query->add_option("--api-key", query_flags.api_key, "A key with the query scope")->envname("WAGGLE_API_KEY");
+  query->add_flag("--json", query_flags.json, "Print the result as JSON (Honeycomb's shape)");
+  query->add_flag("--series", query_flags.series, "Include the time series (with --json)");
+  query->add_option("--timeout", query_flags.timeout_seconds, "Seconds to wait for the result")->capture_default_str();
+
   waggle::cli::LoadgenFlags loadgen_flags;
   CLI::App* loadgen = app.add_subcommand("loadgen", "Send synthetic traces (several services, realistic attributes)");
   loadgen->add_option("--endpoint", loadgen_flags.endpoint, "OTLP endpoint, http://HOST:PORT")
@@ -91,6 +105,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (app.got_subcommand("trace")) return waggle::cli::RunTrace(trace_flags);
+  if (app.got_subcommand("query")) return waggle::cli::RunQuery(query_flags);
   if (app.got_subcommand("loadgen")) return waggle::cli::RunLoadgen(loadgen_flags);
   return waggle::cli::RunServe(serve_flags);
 }

@@ -3,22 +3,16 @@
 #include <algorithm>
 #include <map>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "loadgen/otlp_sender.h"
+#include "cli/http_client.h"
 
 namespace waggle::cli {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
+namespace http = boost::beast::http;
 
 struct SpanNode {
   std::string span_id, parent_id, service, name;
@@ -42,31 +36,12 @@ void PrintTree(const std::map<std::string, std::vector<const SpanNode*>>& childr
 }  // namespace
 
 int RunTrace(const TraceFlags& flags) {
-  auto target = loadgen::ParseHttpEndpoint(flags.server, "--server");
-  if (!target.ok()) {
-    fmt::print(stderr, "waggle trace: {}\n", std::string(target.status().message()));
-    return 2;
+  auto answer = HttpCall(flags.server, http::verb::get, "/api/traces/" + flags.trace_id, flags.api_key);
+  if (!answer.ok()) {
+    fmt::print(stderr, "waggle trace: {}\n", std::string(answer.status().message()));
+    return answer.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
-  const std::string& host = target->host;
-  const std::string& port = target->port;
-
-  http::response<http::string_body> response;
-  try {
-    boost::asio::io_context io;
-    tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(30));
-    stream.connect(resolver.resolve(host, port));
-    http::request<http::empty_body> request{http::verb::get, "/api/traces/" + flags.trace_id, 11};
-    request.set(http::field::host, host);
-    if (!flags.api_key.empty()) request.set("x-honeycomb-team", flags.api_key);
-    http::write(stream, request);
-    beast::flat_buffer buffer;
-    http::read(stream, buffer, response);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "waggle trace: cannot reach {}: {}\n", flags.server, e.what());
-    return 1;
-  }
+  const HttpAnswer& response = *answer;
   if (response.result() != http::status::ok) {
     fmt::print(stderr, "waggle trace: {} {}: {}\n", response.result_int(), std::string(response.reason()), response.body());
     return 1;
