@@ -263,8 +263,9 @@ absl::Status ValidateQuerySpec(QuerySpec& spec, bool time_range_given, bool star
   } else if (end_given) {
     spec.start_time = spec.end_time - spec.time_range;
   } else {
-    spec.end_time = now;
-    spec.start_time = now - spec.time_range;
+    // Relative to now, including events of the second under way.
+    spec.end_time = now + 1;
+    spec.start_time = spec.end_time - spec.time_range;
   }
   if (spec.granularity == 0) {
     spec.granularity = DefaultGranularity(spec.time_range);

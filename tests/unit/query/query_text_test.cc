@@ -25,8 +25,8 @@ TEST(QueryTextTest, TheIssuesExample) {
   EXPECT_EQ(spec->orders[0].op, CalculationOp::kP99);
   EXPECT_TRUE(spec->orders[0].descending);
   EXPECT_EQ(spec->limit, 10);
-  EXPECT_EQ(spec->end_time, kNow);
-  EXPECT_EQ(spec->start_time, kNow - 3600);
+  EXPECT_EQ(spec->end_time, kNow + 1);  // the second under way included
+  EXPECT_EQ(spec->start_time, kNow + 1 - 3600);
   EXPECT_EQ(spec->granularity, 15);  // 240 buckets
 }
 
