@@ -334,7 +334,8 @@ void AddToCell(const Plan& plan, Cell& cell, const std::vector<const ValueColumn
   }
 }
 
-void MergeCell(Cell& into, Cell& from) {
+// Adds `from` into `into`; `from` is left empty when `steal`, else untouched.
+void MergeCell(Cell& into, Cell& from, bool steal = true) {
   into.count += from.count;
   for (size_t s = 0; s < into.slots.size(); ++s) {
     Slot& a = into.slots[s];
@@ -350,14 +351,14 @@ void MergeCell(Cell& into, Cell& from) {
     }
     if (b.dist) {
       if (!a.dist) {
-        a.dist = std::move(b.dist);
+        a.dist = steal ? std::move(b.dist) : std::make_unique<ValueDistribution>(*b.dist);
       } else {
         a.dist->Merge(*b.dist);
       }
     }
     if (b.distinct) {
       if (!a.distinct) {
-        a.distinct = std::move(b.distinct);
+        a.distinct = steal ? std::move(b.distinct) : std::make_unique<std::unordered_set<uint64_t>>(*b.distinct);
       } else {
         a.distinct->insert(b.distinct->begin(), b.distinct->end());
       }
@@ -507,7 +508,9 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
   for (uint32_t row : selected) {
     Group& group = partial.groups[group_of[row]];
     const double weight = static_cast<double>(std::max<int64_t>(1, (*sample_rates)[row]));
-    AddToCell(plan, group.total, slot_columns, row, weight, partial.bytes);
+    // With a series, rows go to their time bucket only; totals are the buckets merged at
+    // the end (one update per row instead of two).
+    if (!plan.series) AddToCell(plan, group.total, slot_columns, row, weight, partial.bytes);
     if (plan.series) {
       const auto bucket = static_cast<size_t>(((*times)[row] - plan.origin_ns) / plan.bucket_ns);
       int32_t& index = group.bucket_cells[std::min(bucket, plan.buckets - 1)];
@@ -689,6 +692,11 @@ absl::StatusOr<QueryResult> Finish(const Plan& plan, Partial& partial, const Que
   finished.reserve(partial.groups.size());
   for (uint32_t g = 0; g < partial.groups.size(); ++g) {
     Group& group = partial.groups[g];
+    if (plan.series) {
+      for (int32_t cell : group.bucket_cells) {
+        if (cell >= 0) MergeCell(group.total, partial.cells[static_cast<size_t>(cell)], /*steal=*/false);
+      }
+    }
     Finished f;
     f.group = g;
     f.row.group = group.values;

@@ -85,7 +85,7 @@ absl::StatusOr<const std::vector<int64_t>*> BlockColumns::Durations() {
   return &v->ints;
 }
 
-absl::Status BlockColumns::FillFixed(const std::string& name, ValueColumn& out) {
+absl::Status BlockColumns::FillFixed(const std::string& name, ValueColumn& out, const ColumnValues** dictionary) {
   const size_t rows = unit_.rows();
   ASSIGN_OR_RETURN(const ColumnValues* annotations, Physical(Index(FixedColumn::kAnnotationType)));
   auto type_of = [&](size_t row) { return static_cast<AnnotationType>(annotations->ints[row]); };
@@ -115,6 +115,7 @@ absl::Status BlockColumns::FillFixed(const std::string& name, ValueColumn& out) 
   };
   auto strings = [&](FixedColumn column, auto wanted) -> absl::Status {
     ASSIGN_OR_RETURN(const ColumnValues* v, Physical(Index(column)));
+    *dictionary = v;
     for (size_t row = 0; row < rows; ++row) {
       if (out.types[row] != ValueType::kAbsent || !wanted(row)) continue;
       out.types[row] = ValueType::kString;
@@ -254,9 +255,10 @@ absl::StatusOr<const ValueColumn*> BlockColumns::Column(const std::string& name)
   }
   if (sources.fixed) {
     const size_t before = static_cast<size_t>(std::count(out->types.begin(), out->types.end(), ValueType::kAbsent));
-    RETURN_IF_NOT_OK(FillFixed(name, *out));
+    const ColumnValues* fixed_dictionary = nullptr;
+    RETURN_IF_NOT_OK(FillFixed(name, *out, &fixed_dictionary));
     const size_t after = static_cast<size_t>(std::count(out->types.begin(), out->types.end(), ValueType::kAbsent));
-    if (after != before) ++sources_with_values, only_strings = nullptr;
+    if (after != before) ++sources_with_values, only_strings = fixed_dictionary;
   }
   if (sources_with_values == 1 && only_strings != nullptr) out->dictionary = only_strings;
   bytes_ += rows * (1 + 8 + 8 + sizeof(std::string_view));

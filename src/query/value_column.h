@@ -60,7 +60,8 @@ class BlockColumns {
   size_t bytes() const { return bytes_; }
 
  private:
-  absl::Status FillFixed(const std::string& name, ValueColumn& out);
+  // `dictionary` is set to the string column the values came from, when there is one.
+  absl::Status FillFixed(const std::string& name, ValueColumn& out, const store::ColumnValues** dictionary);
 
   const store::ScanUnit& unit_;
   std::unordered_map<std::string, std::vector<size_t>> attributes_by_key_;

@@ -1,19 +1,44 @@
 #include "query/value_distribution.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace waggle::query {
 namespace {
 
-const double kGamma = (1 + ValueDistribution::kRelativeAccuracy) / (1 - ValueDistribution::kRelativeAccuracy);
-const double kLogGamma = std::log(kGamma);
-// Values closer to zero than this count as zero (far below any duration or size users query).
-constexpr double kMinMagnitude = 1e-9;
+// Values closer to zero than this count as zero (far below any duration or size users query,
+// and above the subnormals, whose exponent bits do not give their magnitude).
+constexpr double kMinMagnitude = 1e-300;
 
-int32_t LogIndex(double magnitude) { return static_cast<int32_t>(std::ceil(std::log(magnitude) / kLogGamma)); }
+int32_t BucketIndex(double magnitude) {
+  const auto bits = std::bit_cast<uint64_t>(magnitude);
+  return static_cast<int32_t>(bits >> (52 - ValueDistribution::kSubBucketBits));  // exponent and top mantissa bits
+}
+
+double BucketMiddle(int32_t index) {
+  constexpr int kSub = 1 << ValueDistribution::kSubBucketBits;
+  const int exponent = index >> ValueDistribution::kSubBucketBits;
+  const int sub = index & (kSub - 1);
+  return std::ldexp(1.0 + (sub + 0.5) / kSub, exponent - 1023);
+}
 
 }  // namespace
+
+void ValueDistribution::Buckets::Add(int32_t index, double weight) {
+  if (weights.empty()) {
+    first = index;
+    weights.push_back(weight);
+    return;
+  }
+  if (index < first) {
+    weights.insert(weights.begin(), static_cast<size_t>(first - index), 0.0);
+    first = index;
+  } else if (static_cast<size_t>(index - first) >= weights.size()) {
+    weights.resize(static_cast<size_t>(index - first) + 1, 0.0);
+  }
+  weights[static_cast<size_t>(index - first)] += weight;
+}
 
 void ValueDistribution::Add(double value, double weight) {
   if (!std::isfinite(value) || weight <= 0) return;
@@ -33,9 +58,9 @@ void ValueDistribution::AddToSketch(double value, double weight) {
   if (std::fabs(value) < kMinMagnitude) {
     zero_weight_ += weight;
   } else if (value > 0) {
-    positive_[LogIndex(value)] += weight;
+    positive_.Add(BucketIndex(value), weight);
   } else {
-    negative_[LogIndex(-value)] += weight;
+    negative_.Add(BucketIndex(-value), weight);
   }
 }
 
@@ -62,27 +87,30 @@ void ValueDistribution::Merge(const ValueDistribution& other) {
   }
   if (!sketched_) Sketch();
   for (const auto& [v, w] : other.values_) AddToSketch(v, w);
-  for (const auto& [i, w] : other.positive_) positive_[i] += w;
-  for (const auto& [i, w] : other.negative_) negative_[i] += w;
+  for (size_t i = 0; i < other.positive_.weights.size(); ++i) {
+    if (other.positive_.weights[i] > 0) positive_.Add(other.positive_.first + static_cast<int32_t>(i), other.positive_.weights[i]);
+  }
+  for (size_t i = 0; i < other.negative_.weights.size(); ++i) {
+    if (other.negative_.weights[i] > 0) negative_.Add(other.negative_.first + static_cast<int32_t>(i), other.negative_.weights[i]);
+  }
   zero_weight_ += other.zero_weight_;
-}
-
-double ValueDistribution::BucketValue(int32_t index) const {
-  // The middle of (gamma^(i-1), gamma^i] in relative terms: within the accuracy of both ends.
-  return 2 * std::pow(kGamma, index) / (kGamma + 1);
 }
 
 std::vector<std::pair<double, double>> ValueDistribution::SortedPoints() const {
   std::vector<std::pair<double, double>> points;
   if (!sketched_) {
     points = values_;
-  } else {
-    points.reserve(positive_.size() + negative_.size() + 1);
-    for (const auto& [i, w] : negative_) points.emplace_back(-BucketValue(i), w);
-    if (zero_weight_ > 0) points.emplace_back(0.0, zero_weight_);
-    for (const auto& [i, w] : positive_) points.emplace_back(BucketValue(i), w);
+    std::sort(points.begin(), points.end());
+    return points;
   }
-  std::sort(points.begin(), points.end());
+  // Largest magnitudes of the negative side first, then zero, then the positive side.
+  for (size_t i = negative_.weights.size(); i-- > 0;) {
+    if (negative_.weights[i] > 0) points.emplace_back(-BucketMiddle(negative_.first + static_cast<int32_t>(i)), negative_.weights[i]);
+  }
+  if (zero_weight_ > 0) points.emplace_back(0.0, zero_weight_);
+  for (size_t i = 0; i < positive_.weights.size(); ++i) {
+    if (positive_.weights[i] > 0) points.emplace_back(BucketMiddle(positive_.first + static_cast<int32_t>(i)), positive_.weights[i]);
+  }
   return points;
 }
 
@@ -102,8 +130,8 @@ void ValueDistribution::AddToHistogram(double lo, double hi, std::vector<double>
   if (counts.empty()) return;
   const double width = hi > lo ? (hi - lo) / static_cast<double>(counts.size()) : 1;
   auto add = [&](double v, double w) {
-    double clamped = std::clamp(v, lo, hi);
-    auto bucket = static_cast<size_t>((clamped - lo) / width);
+    const double clamped = std::clamp(v, lo, hi);
+    const auto bucket = static_cast<size_t>((clamped - lo) / width);
     counts[std::min(bucket, counts.size() - 1)] += w;
   };
   if (!sketched_) {
@@ -114,7 +142,8 @@ void ValueDistribution::AddToHistogram(double lo, double hi, std::vector<double>
 }
 
 size_t ValueDistribution::bytes() const {
-  return sizeof(*this) + values_.capacity() * sizeof(values_[0]) + (positive_.size() + negative_.size()) * 32;
+  return sizeof(*this) + values_.capacity() * sizeof(values_[0]) +
+         (positive_.weights.capacity() + negative_.weights.capacity()) * sizeof(double);
 }
 
 }  // namespace waggle::query

@@ -1,13 +1,14 @@
 // The weighted values of a numeric column in one group (and time bucket), for percentiles
 // and heatmaps. Exact (every value and its weight) up to kExactLimit values; past that a
-// DDSketch-style log-bucketed sketch with 0.5% relative accuracy takes over, so a
-// percentile is within 1% of the exact one whatever the data size, in bounded memory.
-// Distributions of the same column merge (threads, buckets into totals).
+// log-linear sketch takes over: each power of two is cut into 128 equal buckets, found
+// from the double's exponent and top mantissa bits (no log() per value), so a bucket's
+// middle is within 0.4% of any value in it and a percentile is within 1% of the exact one
+// whatever the data size, in bounded memory (HdrHistogram's and DDSketch's idea).
+// Distributions of the same column merge (threads, time buckets into totals).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -16,7 +17,7 @@ namespace waggle::query {
 class ValueDistribution {
  public:
   static constexpr size_t kExactLimit = 8192;
-  static constexpr double kRelativeAccuracy = 0.005;
+  static constexpr int kSubBucketBits = 7;  // 128 buckets per power of two
 
   void Add(double value, double weight);
   void Merge(const ValueDistribution& other);
@@ -33,15 +34,20 @@ class ValueDistribution {
   size_t bytes() const;
 
  private:
+  // Weights by bucket index, stored densely from `first`.
+  struct Buckets {
+    int32_t first = 0;
+    std::vector<double> weights;
+    void Add(int32_t index, double weight);
+  };
+
   void Sketch();
   void AddToSketch(double value, double weight);
-  // Representative value of a sketch bucket (index < 0: the negative side; kZero: zero).
-  double BucketValue(int32_t index) const;
   std::vector<std::pair<double, double>> SortedPoints() const;
 
   std::vector<std::pair<double, double>> values_;  // exact: value, weight
-  std::unordered_map<int32_t, double> positive_;   // sketch buckets by log index
-  std::unordered_map<int32_t, double> negative_;
+  Buckets positive_;
+  Buckets negative_;  // by the magnitude's index
   double zero_weight_ = 0;
   bool sketched_ = false;
   double total_weight_ = 0;
