@@ -237,8 +237,10 @@ bool HoneycombApi::Handle(HttpRequest& request, std::string_view path, HttpReply
     if (id.empty()) {
       if (method != http::verb::post) return reply(MethodNotAllowed(request, path, "POST")), true;
       CreateQueryResult(request, dataset, reply);
+    } else if (method == http::verb::delete_) {
+      CancelQueryResult(request, dataset, id, reply);
     } else {
-      if (method != http::verb::get) return reply(MethodNotAllowed(request, path, "GET")), true;
+      if (method != http::verb::get) return reply(MethodNotAllowed(request, path, "GET, DELETE")), true;
       GetQueryResult(request, dataset, id, reply);
     }
     return true;
@@ -453,6 +455,21 @@ void HoneycombApi::GetQueryResult(HttpRequest& request, const std::string& datas
   }
   if (!failure.ok()) return reply(JsonError(request, failure));
   reply(MakeResponse(request, http::status::ok, "application/json", std::move(body)));
+}
+
+void HoneycombApi::CancelQueryResult(HttpRequest& request, const std::string& dataset, const std::string& id,
+                                     HttpReply& reply) {
+  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  {
+    std::lock_guard lock(mutex_);
+    auto it = runs_.find(id);
+    if (it == runs_.end() || it->second->dataset != AsciiLower(dataset)) {
+      return reply(JsonError(request, absl::NotFoundError(StrCat("query result ", id, " not found in dataset ", dataset))));
+    }
+    // A queued run is dropped when a worker takes it; a running one stops at its next block.
+    it->second->cancelled = true;
+  }
+  reply(MakeResponse(request, http::status::no_content, "application/json", ""));
 }
 
 void HoneycombApi::WorkerLoop() {

@@ -68,6 +68,7 @@ class HoneycombApi {
   void GetQuery(HttpRequest& request, const std::string& dataset, const std::string& id, HttpReply& reply);
   void CreateQueryResult(HttpRequest& request, const std::string& dataset, HttpReply& reply);
   void GetQueryResult(HttpRequest& request, const std::string& dataset, const std::string& id, HttpReply& reply);
+  void CancelQueryResult(HttpRequest& request, const std::string& dataset, const std::string& id, HttpReply& reply);
   void Columns(HttpRequest& request, const std::string& dataset, HttpReply& reply);
   void Datasets(HttpRequest& request, HttpReply& reply);
   void Auth(HttpRequest& request, HttpReply& reply);

@@ -221,7 +221,7 @@ absl::StatusOr<std::vector<model::Event>> EmbeddedStore::FindTrace(const model::
 }
 
 absl::StatusOr<ScanUnits> EmbeddedStore::Scan(const ScanRange& range) {
-  std::vector<std::shared_ptr<const std::string>> records;
+  std::vector<std::shared_ptr<const Head::Record>> records;
   std::vector<std::shared_ptr<PartReader>> parts;
   {
     // Parts and heads under one lock: a flush publishes a frozen head's parts and drops the
@@ -233,25 +233,25 @@ absl::StatusOr<ScanUnits> EmbeddedStore::Scan(const ScanRange& range) {
     }
     for (auto& r : head_->Records()) records.push_back(std::move(r));
   }
+  auto wanted = [&](const std::string& dataset, int64_t min_time, int64_t max_time) {
+    return range.Wants(dataset) && max_time >= range.min_time && min_time <= range.max_time;
+  };
   ScanUnits units;
   for (const auto& part : parts) {
     const PartFooter& footer = part->footer();
-    if (!range.Wants(footer.dataset) || footer.max_time < range.min_time || footer.min_time > range.max_time) continue;
+    if (!wanted(footer.dataset, footer.min_time, footer.max_time)) continue;
     for (size_t b = 0; b < footer.blocks.size(); ++b) {
       const BlockMeta& block = footer.blocks[b];
       if (block.max_time < range.min_time || block.min_time > range.max_time) continue;
       units.push_back(MakePartBlockUnit(part, b));
     }
   }
-  std::vector<model::Event> head_events;
   for (const auto& record : records) {
-    ASSIGN_OR_RETURN(std::vector<model::Event> events, DecodeEvents(*record));
-    for (model::Event& e : events) {
-      if (e.time_unix_nano < range.min_time || e.time_unix_nano > range.max_time || !range.Wants(e.dataset)) continue;
-      head_events.push_back(std::move(e));
+    ASSIGN_OR_RETURN(ScanUnits head_units, record->Units());
+    for (auto& unit : head_units) {
+      if (wanted(unit->dataset(), unit->min_time(), unit->max_time())) units.push_back(std::move(unit));
     }
   }
-  for (auto& unit : MakeEventUnits(std::move(head_events))) units.push_back(std::move(unit));
   return units;
 }
 

@@ -10,7 +10,7 @@ void Head::Add(std::string record, const std::vector<model::TraceId>& trace_ids,
   const auto index = static_cast<uint32_t>(records_.size());
   bytes_ += record.size() + sizeof(std::string);
   events_ += events;
-  records_.push_back(std::make_shared<const std::string>(std::move(record)));
+  records_.push_back(std::make_shared<const Record>(std::move(record)));
   for (const model::TraceId& id : trace_ids) {
     std::vector<uint32_t>& list = records_by_trace_[id];
     if (list.empty() || list.back() != index) {
@@ -25,7 +25,7 @@ std::vector<model::Event> Head::FindTrace(const model::TraceId& trace_id) const 
   auto it = records_by_trace_.find(trace_id);
   if (it == records_by_trace_.end()) return out;
   for (uint32_t index : it->second) {
-    auto events = DecodeEvents(*records_[index]);
+    auto events = DecodeEvents(records_[index]->bytes());
     if (!events.ok()) continue;  // checked when it was encoded; cannot happen
     for (model::Event& e : *events) {
       if (e.trace_id == trace_id) out.push_back(std::move(e));
@@ -34,10 +34,22 @@ std::vector<model::Event> Head::FindTrace(const model::TraceId& trace_id) const 
   return out;
 }
 
+absl::StatusOr<ScanUnits> Head::Record::Units() const {
+  std::call_once(built_, [this] {
+    auto events = DecodeEvents(bytes_);
+    if (!events.ok()) {
+      units_ = events.status();
+      return;
+    }
+    units_ = MakeEventUnits(*events);
+  });
+  return units_;
+}
+
 absl::Status Head::ForEachBatch(
     const std::function<absl::Status(std::vector<model::Event>)>& visit) const {
   for (const auto& record : records_) {
-    auto events = DecodeEvents(*record);
+    auto events = DecodeEvents(record->bytes());
     if (!events.ok()) return events.status();
     if (absl::Status status = visit(std::move(*events)); !status.ok()) return status;
   }

@@ -7,12 +7,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "model/event.h"
+#include "store/scan_unit.h"
 
 namespace waggle::store {
 
@@ -27,16 +29,30 @@ class Head {
   // Every event, batch by batch (for flushing).
   absl::Status ForEachBatch(const std::function<absl::Status(std::vector<model::Event>)>& visit) const;
 
+  // One batch: its encoded events, and its scan units, built by the first query that reads
+  // it and kept while the head lives (a head is read by every query until it is flushed).
+  class Record {
+   public:
+    explicit Record(std::string bytes) : bytes_(std::move(bytes)) {}
+    const std::string& bytes() const { return bytes_; }
+    absl::StatusOr<ScanUnits> Units() const;
+
+   private:
+    const std::string bytes_;
+    mutable std::once_flag built_;
+    mutable absl::StatusOr<ScanUnits> units_;
+  };
+
   // The batches so far (shared, so a query reads them after the lock that guards Add is
   // released).
-  std::vector<std::shared_ptr<const std::string>> Records() const { return records_; }
+  std::vector<std::shared_ptr<const Record>> Records() const { return records_; }
 
   uint64_t bytes() const { return bytes_; }
   uint64_t events() const { return events_; }
   bool empty() const { return records_.empty(); }
 
  private:
-  std::vector<std::shared_ptr<const std::string>> records_;
+  std::vector<std::shared_ptr<const Record>> records_;
   std::unordered_map<model::TraceId, std::vector<uint32_t>, model::TraceIdHash> records_by_trace_;
   uint64_t bytes_ = 0;
   uint64_t events_ = 0;

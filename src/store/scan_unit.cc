@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <deque>
 #include <map>
 #include <unordered_map>
 
@@ -49,118 +50,144 @@ class PartBlockUnit final : public ScanUnit {
   const BlockMeta& meta_;
 };
 
-// Columns built straight from events: strings are views into the events, which the unit
-// keeps, so nothing is copied per string.
-class EventUnit final : public ScanUnit {
+// Columns built from events once, then kept without the events: strings are copied once
+// into the unit (one copy per distinct value and column) and every column is ready to read.
+class MemoryUnit final : public ScanUnit, public std::enable_shared_from_this<MemoryUnit> {
  public:
-  EventUnit(std::shared_ptr<const std::vector<model::Event>> events, std::vector<uint32_t> rows)
-      : events_(std::move(events)), rows_(std::move(rows)) {
-    const auto& first = (*events_)[rows_.front()];
-    dataset_ = first.dataset;
-    min_time_ = max_time_ = first.time_unix_nano;
-    columns_ = FixedColumnDescriptors();
-    std::map<std::tuple<uint8_t, uint8_t, std::string>, size_t> attribute_index;
-    for (uint32_t r : rows_) {
-      const model::Event& e = (*events_)[r];
-      min_time_ = std::min(min_time_, e.time_unix_nano);
-      max_time_ = std::max(max_time_, e.time_unix_nano);
-      for (const model::Field& f : e.fields) {
-        auto key = std::make_tuple(static_cast<uint8_t>(f.origin), static_cast<uint8_t>(model::TypeOf(f.value)), f.key);
-        if (attribute_index.emplace(key, columns_.size()).second) {
-          ColumnDescriptor d;
-          d.origin = f.origin;
-          d.type = model::TypeOf(f.value);
-          d.key = f.key;
-          columns_.push_back(std::move(d));
-        }
-      }
-    }
-    attribute_index_ = std::move(attribute_index);
-  }
+  MemoryUnit(const std::vector<model::Event>& events, const std::vector<uint32_t>& rows);
 
   const std::string& dataset() const override { return dataset_; }
-  uint32_t rows() const override { return static_cast<uint32_t>(rows_.size()); }
+  uint32_t rows() const override { return rows_; }
   int64_t min_time() const override { return min_time_; }
   int64_t max_time() const override { return max_time_; }
   const std::vector<ColumnDescriptor>& columns() const override { return columns_; }
-  std::optional<std::pair<int64_t, int64_t>> IntRange(size_t) const override { return std::nullopt; }
-  absl::StatusOr<std::shared_ptr<const ColumnValues>> Read(size_t column) const override;
+  std::optional<std::pair<int64_t, int64_t>> IntRange(size_t column) const override {
+    if (columns_.at(column).physical_type() != PhysicalType::kInt) return std::nullopt;
+    return ranges_[column];
+  }
+  absl::StatusOr<std::shared_ptr<const ColumnValues>> Read(size_t column) const override {
+    // Shares ownership of the unit: the values stay valid as long as someone reads them.
+    return std::shared_ptr<const ColumnValues>(shared_from_this(), &values_.at(column));
+  }
 
  private:
-  const std::shared_ptr<const std::vector<model::Event>> events_;
-  const std::vector<uint32_t> rows_;
+  struct StringColumn {
+    std::deque<std::string> strings;  // stable addresses for the dictionary's views
+    std::unordered_map<std::string_view, uint32_t> codes;
+  };
+
   std::string dataset_;
+  uint32_t rows_ = 0;
   int64_t min_time_ = 0;
   int64_t max_time_ = 0;
   std::vector<ColumnDescriptor> columns_;
-  std::map<std::tuple<uint8_t, uint8_t, std::string>, size_t> attribute_index_;
+  std::vector<ColumnValues> values_;
+  std::vector<std::optional<std::pair<int64_t, int64_t>>> ranges_;
+  std::vector<std::unique_ptr<StringColumn>> strings_;
 };
 
-absl::StatusOr<std::shared_ptr<const ColumnValues>> EventUnit::Read(size_t column) const {
-  auto out = std::make_shared<ColumnValues>();
-  const size_t n = rows_.size();
-  const ColumnDescriptor& d = columns_.at(column);
-  std::unordered_map<std::string_view, uint32_t> codes;
-  auto put_string = [&](size_t row, std::string_view s) {
-    auto [it, inserted] = codes.emplace(s, static_cast<uint32_t>(out->dictionary.size() + 1));
-    if (inserted) out->dictionary.push_back(s);
-    out->codes[row] = it->second;
+MemoryUnit::MemoryUnit(const std::vector<model::Event>& events, const std::vector<uint32_t>& rows)
+    : rows_(static_cast<uint32_t>(rows.size())) {
+  const model::Event& first = events[rows.front()];
+  dataset_ = first.dataset;
+  min_time_ = max_time_ = first.time_unix_nano;
+  columns_ = FixedColumnDescriptors();
+  std::unordered_map<std::string, size_t> attribute_index;
+  std::string key;
+  auto column_of = [&](const model::Field& f) {
+    key.clear();
+    key.push_back(static_cast<char>(f.origin));
+    key.push_back(static_cast<char>(model::TypeOf(f.value)));
+    key.append(f.key);
+    auto [it, inserted] = attribute_index.emplace(key, columns_.size());
+    if (inserted) {
+      ColumnDescriptor d;
+      d.origin = f.origin;
+      d.type = model::TypeOf(f.value);
+      d.key = f.key;
+      columns_.push_back(std::move(d));
+    }
+    return it->second;
   };
-  switch (d.physical_type()) {
-    case PhysicalType::kInt: out->ints.assign(n, 0); break;
-    case PhysicalType::kDouble: out->doubles.assign(n, 0); break;
-    case PhysicalType::kString: out->codes.assign(n, 0); break;
-    case PhysicalType::kFixedBytes:
-      out->width = d.fixed_width();
-      out->fixed.reserve(n * out->width);
-      break;
+  for (uint32_t r : rows) {
+    for (const model::Field& f : events[r].fields) column_of(f);
   }
-  if (d.is_attribute()) {
-    out->present.assign(n, 0);
-    for (size_t row = 0; row < n; ++row) {
-      const model::Event& e = (*events_)[rows_[row]];
-      // The later of repeated keys wins, as in parts.
-      for (const model::Field& f : e.fields) {
-        if (f.origin != d.origin || model::TypeOf(f.value) != d.type || f.key != d.key) continue;
-        out->present[row] = 1;
-        switch (d.type) {
-          case model::AttributeType::kString: put_string(row, std::get<std::string>(f.value)); break;
-          case model::AttributeType::kInt: out->ints[row] = std::get<int64_t>(f.value); break;
-          case model::AttributeType::kDouble: out->doubles[row] = std::get<double>(f.value); break;
-          case model::AttributeType::kBool: out->ints[row] = std::get<bool>(f.value) ? 1 : 0; break;
-        }
+  const size_t n = rows.size();
+  values_.resize(columns_.size());
+  ranges_.resize(columns_.size());
+  strings_.resize(columns_.size());
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    ColumnValues& v = values_[c];
+    switch (columns_[c].physical_type()) {
+      case PhysicalType::kInt: v.ints.assign(n, 0); break;
+      case PhysicalType::kDouble: v.doubles.assign(n, 0); break;
+      case PhysicalType::kString:
+        v.codes.assign(n, 0);
+        strings_[c] = std::make_unique<StringColumn>();
+        break;
+      case PhysicalType::kFixedBytes:
+        v.width = columns_[c].fixed_width();
+        v.fixed.reserve(n * v.width);
+        break;
+    }
+    if (columns_[c].is_attribute()) v.present.assign(n, 0);
+  }
+  auto put_string = [&](size_t c, size_t row, std::string_view s) {
+    StringColumn& sc = *strings_[c];
+    auto it = sc.codes.find(s);
+    if (it == sc.codes.end()) {
+      sc.strings.emplace_back(s);
+      values_[c].dictionary.push_back(sc.strings.back());
+      it = sc.codes.emplace(sc.strings.back(), static_cast<uint32_t>(values_[c].dictionary.size())).first;
+    }
+    values_[c].codes[row] = it->second;
+  };
+  auto put_int = [&](size_t c, size_t row, int64_t x) {
+    values_[c].ints[row] = x;
+    auto& range = ranges_[c];
+    range = range ? std::make_pair(std::min(range->first, x), std::max(range->second, x)) : std::make_pair(x, x);
+  };
+  auto fixed = [](FixedColumn c) { return static_cast<size_t>(c); };
+  for (size_t row = 0; row < n; ++row) {
+    const model::Event& e = events[rows[row]];
+    min_time_ = std::min(min_time_, e.time_unix_nano);
+    max_time_ = std::max(max_time_, e.time_unix_nano);
+    put_int(fixed(FixedColumn::kTime), row, e.time_unix_nano);
+    put_int(fixed(FixedColumn::kDuration), row, e.duration_nano);
+    put_int(fixed(FixedColumn::kSampleRate), row, e.sample_rate);
+    put_int(fixed(FixedColumn::kAnnotationType), row, static_cast<int64_t>(e.annotation_type));
+    put_int(fixed(FixedColumn::kKind), row, static_cast<int64_t>(e.kind));
+    put_int(fixed(FixedColumn::kStatusCode), row, static_cast<int64_t>(e.status_code));
+    put_int(fixed(FixedColumn::kInvalidDuration), row, e.invalid_duration ? 1 : 0);
+    put_int(fixed(FixedColumn::kFlags), row, e.flags);
+    put_int(fixed(FixedColumn::kNumEvents), row, e.num_events);
+    put_int(fixed(FixedColumn::kNumLinks), row, e.num_links);
+    values_[fixed(FixedColumn::kTraceId)].fixed.append(e.trace_id.AsBytes());
+    values_[fixed(FixedColumn::kSpanId)].fixed.append(e.span_id.AsBytes());
+    values_[fixed(FixedColumn::kParentSpanId)].fixed.append(e.parent_span_id.AsBytes());
+    values_[fixed(FixedColumn::kLinkTraceId)].fixed.append(e.link_trace_id.AsBytes());
+    values_[fixed(FixedColumn::kLinkSpanId)].fixed.append(e.link_span_id.AsBytes());
+    put_string(fixed(FixedColumn::kName), row, e.name);
+    put_string(fixed(FixedColumn::kServiceName), row, e.service_name);
+    put_string(fixed(FixedColumn::kStatusMessage), row, e.status_message);
+    put_string(fixed(FixedColumn::kScopeName), row, e.scope_name);
+    put_string(fixed(FixedColumn::kScopeVersion), row, e.scope_version);
+    put_string(fixed(FixedColumn::kTraceState), row, e.trace_state);
+    // The later of repeated keys wins, as in parts.
+    for (const model::Field& f : e.fields) {
+      const size_t c = column_of(f);
+      values_[c].present[row] = 1;
+      switch (columns_[c].type) {
+        case model::AttributeType::kString: put_string(c, row, std::get<std::string>(f.value)); break;
+        case model::AttributeType::kInt: put_int(c, row, std::get<int64_t>(f.value)); break;
+        case model::AttributeType::kDouble: values_[c].doubles[row] = std::get<double>(f.value); break;
+        case model::AttributeType::kBool: put_int(c, row, std::get<bool>(f.value) ? 1 : 0); break;
       }
     }
-    return std::shared_ptr<const ColumnValues>(std::move(out));
   }
-  for (size_t row = 0; row < n; ++row) {
-    const model::Event& e = (*events_)[rows_[row]];
-    switch (static_cast<FixedColumn>(d.fixed)) {
-      case FixedColumn::kTime: out->ints[row] = e.time_unix_nano; break;
-      case FixedColumn::kDuration: out->ints[row] = e.duration_nano; break;
-      case FixedColumn::kSampleRate: out->ints[row] = e.sample_rate; break;
-      case FixedColumn::kAnnotationType: out->ints[row] = static_cast<int64_t>(e.annotation_type); break;
-      case FixedColumn::kKind: out->ints[row] = static_cast<int64_t>(e.kind); break;
-      case FixedColumn::kStatusCode: out->ints[row] = static_cast<int64_t>(e.status_code); break;
-      case FixedColumn::kInvalidDuration: out->ints[row] = e.invalid_duration ? 1 : 0; break;
-      case FixedColumn::kFlags: out->ints[row] = e.flags; break;
-      case FixedColumn::kNumEvents: out->ints[row] = e.num_events; break;
-      case FixedColumn::kNumLinks: out->ints[row] = e.num_links; break;
-      case FixedColumn::kTraceId: out->fixed.append(e.trace_id.AsBytes()); break;
-      case FixedColumn::kSpanId: out->fixed.append(e.span_id.AsBytes()); break;
-      case FixedColumn::kParentSpanId: out->fixed.append(e.parent_span_id.AsBytes()); break;
-      case FixedColumn::kLinkTraceId: out->fixed.append(e.link_trace_id.AsBytes()); break;
-      case FixedColumn::kLinkSpanId: out->fixed.append(e.link_span_id.AsBytes()); break;
-      case FixedColumn::kName: put_string(row, e.name); break;
-      case FixedColumn::kServiceName: put_string(row, e.service_name); break;
-      case FixedColumn::kStatusMessage: put_string(row, e.status_message); break;
-      case FixedColumn::kScopeName: put_string(row, e.scope_name); break;
-      case FixedColumn::kScopeVersion: put_string(row, e.scope_version); break;
-      case FixedColumn::kTraceState: put_string(row, e.trace_state); break;
-      case FixedColumn::kCount: break;
-    }
+  for (auto& sc : strings_) {
+    if (sc) sc->codes = {};  // only needed while building
   }
-  return std::shared_ptr<const ColumnValues>(std::move(out));
 }
 
 }  // namespace
@@ -169,17 +196,15 @@ std::shared_ptr<const ScanUnit> MakePartBlockUnit(std::shared_ptr<const PartRead
   return std::make_shared<PartBlockUnit>(std::move(part), block);
 }
 
-ScanUnits MakeEventUnits(std::vector<model::Event> events, uint32_t block_rows) {
+ScanUnits MakeEventUnits(const std::vector<model::Event>& events, uint32_t block_rows) {
   ScanUnits units;
-  if (events.empty()) return units;
-  auto shared = std::make_shared<const std::vector<model::Event>>(std::move(events));
   std::map<std::string_view, std::vector<uint32_t>> by_dataset;
-  for (uint32_t i = 0; i < shared->size(); ++i) by_dataset[(*shared)[i].dataset].push_back(i);
+  for (uint32_t i = 0; i < events.size(); ++i) by_dataset[events[i].dataset].push_back(i);
   for (auto& [dataset, rows] : by_dataset) {
     for (size_t begin = 0; begin < rows.size(); begin += block_rows) {
       const size_t end = std::min(rows.size(), begin + block_rows);
-      units.push_back(std::make_shared<EventUnit>(
-          shared, std::vector<uint32_t>(rows.begin() + static_cast<std::ptrdiff_t>(begin),
+      units.push_back(std::make_shared<MemoryUnit>(
+          events, std::vector<uint32_t>(rows.begin() + static_cast<std::ptrdiff_t>(begin),
                                         rows.begin() + static_cast<std::ptrdiff_t>(end))));
     }
   }

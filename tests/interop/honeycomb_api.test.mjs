@@ -154,6 +154,7 @@ test('bad query specs get 400 naming the field; queries need the query scope', a
   const missing = await api('/1/query_results/plain', { method: 'POST', body: { query_id: 'nope' } });
   assert.equal(missing.status, 404);
   assert.match(missing.body.error, /query nope not found/);
+  assert.equal((await api('/1/query_results/plain/r999999', { method: 'DELETE' })).status, 404);
 });
 
 test('columns, datasets, auth and markers', async () => {
