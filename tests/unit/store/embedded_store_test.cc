@@ -212,3 +212,44 @@ TEST_F(EmbeddedStoreTest, FullDiskRefusesThenResumesWithoutHarm) {
 
 }  // namespace
 }  // namespace waggle::store
+
+namespace waggle::store {
+namespace {
+
+uint64_t ScannedRows(Store& store, const ScanRange& range = {}) {
+  auto units = store.Scan(range);
+  EXPECT_TRUE(units.ok()) << units.status();
+  uint64_t rows = 0;
+  for (const auto& unit : *units) {
+    auto times = unit->Read(static_cast<size_t>(FixedColumn::kTime));
+    EXPECT_TRUE(times.ok());
+    for (int64_t t : (*times)->ints) rows += t >= range.min_time && t <= range.max_time;
+  }
+  return rows;
+}
+
+TEST_F(EmbeddedStoreTest, ScanSeesEveryAcknowledgedEventOnceFromHeadAndParts) {
+  auto store = EmbeddedStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  for (int batch = 0; batch < 5; ++batch) {
+    std::vector<model::Event> events;
+    for (int i = 0; i < 100; ++i) events.push_back(Span(TraceHex(batch * 100 + i), "0000000000000001", now + i));
+    ASSERT_TRUE(AppendAndWait(**store, std::move(events)).ok());
+  }
+  EXPECT_EQ(ScannedRows(**store), 500u);  // from the head
+  EXPECT_EQ(ScannedRows(**store), 500u);  // the head's cached units, again
+  ASSERT_TRUE((*store)->FlushAndCompact().ok());
+  EXPECT_EQ(ScannedRows(**store), 500u);  // from parts
+  ASSERT_TRUE(AppendAndWait(**store, {Span(TraceHex(999), "0000000000000002", now)}).ok());
+  EXPECT_EQ(ScannedRows(**store), 501u);  // parts and head together
+  ScanRange range;
+  range.datasets = {"DS"};  // case-insensitive
+  range.min_time = now + 50;
+  range.max_time = now + 59;
+  EXPECT_EQ(ScannedRows(**store, range), 50u);
+  range.datasets = {"other"};
+  EXPECT_EQ(ScannedRows(**store, range), 0u);
+}
+
+}  // namespace
+}  // namespace waggle::store
