@@ -1,5 +1,5 @@
 // Exports the spans of a Waggle data directory for the ClickHouse comparison:
-//   clickhouse_export DATA_DIR TABLE SCHEMA_OUT > rows.tsv
+//   clickhouse_export DATA_DIR TABLE SCHEMA_OUT [--schema-only] > rows.tsv
 // SCHEMA_OUT gets a CREATE TABLE for a MergeTree with Waggle's fixed columns and one column
 // per attribute key and type (what Waggle's parts hold, without the origin split), ordered
 // like Waggle's parts by (trace_id, start time) and partitioned by hour. Ids are binary
@@ -52,7 +52,7 @@ const char* TypeName(AttributeType t) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
+  if (argc != 4 && argc != 5) {
     std::fprintf(stderr, "usage: clickhouse_export DATA_DIR TABLE SCHEMA_OUT > rows.tsv\n");
     return 2;
   }
@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
     schema << "\n) ENGINE = MergeTree()\nPARTITION BY intDiv(start_time_unix_nano, 3600000000000)\n"
            << "ORDER BY (trace_id, start_time_unix_nano)\n";
   }
+  if (argc > 4 && std::string(argv[4]) == "--schema-only") return 0;
   std::string line;
   std::vector<std::string> values(column_list.size());
   uint64_t rows = 0;

@@ -23,7 +23,8 @@ command -v /usr/sbin/clickhouse-server > /dev/null || {
 }
 bash "$ROOT/scripts/build.sh" > /dev/null
 WORK=${WAGGLE_BENCH_DIR:-$(mktemp -d /tmp/waggle-query-XXXXXX)}
-trap 'kill $WAGGLE_PID $CH_PID 2>/dev/null || true' EXIT
+mkdir -p "$WORK"
+trap 'kill ${WAGGLE_PID:-} ${CH_PID:-} 2>/dev/null || true' EXIT
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 
 if [ ! -f "$WORK/data/MANIFEST" ] || [ -n "${WAGGLE_BENCH_RELOAD:-}" ]; then
@@ -92,10 +93,10 @@ CH_PORT=29100
 CH_PID=$(bash "$ROOT/bench/clickhouse/start.sh" "$WORK/ch" 28190 $CH_PORT lz4)
 ch() { clickhouse-client --port $CH_PORT "$@"; }
 if [ "$(ch --query "EXISTS TABLE spans" 2>/dev/null)" != 1 ]; then
-  "$ROOT/build/bench/clickhouse_export" "$WORK/data" spans "$WORK/schema.sql" > "$WORK/rows.tsv"
+  # The schema first, then the rows streamed straight in (100M rows would be ~40 GB of TSV).
+  "$ROOT/build/bench/clickhouse_export" "$WORK/data" spans "$WORK/schema.sql" --schema-only
   ch --multiquery < "$WORK/schema.sql"
-  ch --query "INSERT INTO spans FORMAT TabSeparated" < "$WORK/rows.tsv"
-  rm -f "$WORK/rows.tsv"
+  "$ROOT/build/bench/clickhouse_export" "$WORK/data" spans "$WORK/schema.sql" | ch --query "INSERT INTO spans FORMAT TabSeparated"
   ch --query "OPTIMIZE TABLE spans FINAL"
 fi
 echo "clickhouse rows: $(ch --query "SELECT count() FROM spans")"

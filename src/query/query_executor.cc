@@ -78,7 +78,16 @@ struct CellValue {
 };
 
 CellValue ValueAt(const ValueColumn& c, size_t row) {
-  return {c.types[row], c.ints[row], c.doubles[row], c.strings[row]};
+  CellValue v;
+  v.type = c.types[row];
+  switch (v.type) {
+    case ValueType::kInt:
+    case ValueType::kBool: v.i = c.ints[row]; break;
+    case ValueType::kDouble: v.d = c.doubles[row]; break;
+    case ValueType::kString: v.s = c.strings[row]; break;
+    case ValueType::kAbsent: break;
+  }
+  return v;
 }
 
 std::string TextOf(const CellValue& v) {
@@ -301,8 +310,9 @@ uint64_t HashValue(const CellValue& v) {
   return 0;
 }
 
-void AddToCell(const Plan& plan, Cell& cell, const std::vector<const ValueColumn*>& slot_columns, size_t row,
-               double weight, uint64_t& bytes) {
+// `code_hashes[s]`, when filled, holds the hash of each dictionary entry of slot s's column.
+void AddToCell(const Plan& plan, Cell& cell, const std::vector<const ValueColumn*>& slot_columns,
+               const std::vector<std::vector<uint64_t>>& code_hashes, size_t row, double weight, uint64_t& bytes) {
   cell.count += weight;
   for (size_t s = 0; s < plan.slots.size(); ++s) {
     const ValueColumn& column = *slot_columns[s];
@@ -311,7 +321,9 @@ void AddToCell(const Plan& plan, Cell& cell, const std::vector<const ValueColumn
     Slot& slot = cell.slots[s];
     if (spec.distinct) {
       if (!slot.distinct) slot.distinct = std::make_unique<std::unordered_set<uint64_t>>(), bytes += 64;
-      if (slot.distinct->insert(HashValue(ValueAt(column, row))).second) bytes += 24;
+      const uint64_t hash = code_hashes[s].empty() ? HashValue(ValueAt(column, row))
+                                                   : code_hashes[s][column.dictionary->codes[row]];
+      if (slot.distinct->insert(hash).second) bytes += 24;
     }
     if (!column.IsNumber(row)) continue;
     const double v = column.Number(row);
@@ -385,12 +397,17 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
   }
   const uint32_t rows = unit.rows();
   partial.stats.rows_scanned += rows;
-  ASSIGN_OR_RETURN(const std::vector<int64_t>* times, block.Times());
+  // Start times are read only when rows need them: a unit inside the range, with no series
+  // and no CONCURRENCY, takes every row (and skips decoding the time and trace id columns).
+  const bool inside = unit.min_time() >= plan.start_ns && unit.max_time() < plan.end_ns;
+  const std::vector<int64_t>* times = nullptr;
+  if (!inside || plan.series || plan.concurrency) {
+    ASSIGN_OR_RETURN(times, block.Times());
+  }
   std::vector<uint32_t> selected;
   selected.reserve(rows);
   for (uint32_t row = 0; row < rows; ++row) {
-    const int64_t t = (*times)[row];
-    if (t >= plan.start_ns && t < plan.end_ns) selected.push_back(row);
+    if (times == nullptr || ((*times)[row] >= plan.start_ns && (*times)[row] < plan.end_ns)) selected.push_back(row);
   }
   if (!plan.filters.empty() && !selected.empty()) {
     std::vector<uint8_t> match(rows, 0);
@@ -414,10 +431,27 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
   if (selected.empty()) return absl::OkStatus();
   partial.stats.rows_matched += selected.size();
 
-  ASSIGN_OR_RETURN(const std::vector<int64_t>* sample_rates, block.SampleRates());
+  // Most units hold one sample rate (usually 1): no need to read it row by row.
+  const std::vector<int64_t>* sample_rates = nullptr;
+  double unit_weight = 1;
+  const auto rate_range = unit.IntRange(static_cast<size_t>(store::FixedColumn::kSampleRate));
+  if (rate_range && rate_range->first == rate_range->second) {
+    unit_weight = static_cast<double>(std::max<int64_t>(1, rate_range->first));
+  } else {
+    ASSIGN_OR_RETURN(sample_rates, block.SampleRates());
+  }
+  // COUNT_DISTINCT over a string dictionary: each distinct string hashed once.
+  std::vector<std::vector<uint64_t>> code_hashes(plan.slots.size());
   std::vector<const ValueColumn*> slot_columns(plan.slots.size());
   for (size_t s = 0; s < plan.slots.size(); ++s) {
     ASSIGN_OR_RETURN(slot_columns[s], block.Column(plan.slots[s].column));
+    const store::ColumnValues* dictionary = slot_columns[s]->dictionary;
+    if (plan.slots[s].distinct && dictionary != nullptr) {
+      code_hashes[s].resize(dictionary->dictionary.size() + 1);
+      for (size_t i = 0; i < dictionary->dictionary.size(); ++i) {
+        code_hashes[s][i + 1] = HashValue(CellValue{ValueType::kString, 0, 0, dictionary->dictionary[i]});
+      }
+    }
   }
   const std::vector<int64_t>* durations = nullptr;
   if (plan.concurrency) {
@@ -507,10 +541,11 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
 
   for (uint32_t row : selected) {
     Group& group = partial.groups[group_of[row]];
-    const double weight = static_cast<double>(std::max<int64_t>(1, (*sample_rates)[row]));
+    const double weight =
+        sample_rates ? static_cast<double>(std::max<int64_t>(1, (*sample_rates)[row])) : unit_weight;
     // With a series, rows go to their time bucket only; totals are the buckets merged at
     // the end (one update per row instead of two).
-    if (!plan.series) AddToCell(plan, group.total, slot_columns, row, weight, partial.bytes);
+    if (!plan.series) AddToCell(plan, group.total, slot_columns, code_hashes, row, weight, partial.bytes);
     if (plan.series) {
       const auto bucket = static_cast<size_t>(((*times)[row] - plan.origin_ns) / plan.bucket_ns);
       int32_t& index = group.bucket_cells[std::min(bucket, plan.buckets - 1)];
@@ -519,7 +554,7 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
         partial.cells.push_back(NewCell(plan));
         partial.bytes += sizeof(Cell) + plan.slots.size() * sizeof(Slot);
       }
-      AddToCell(plan, partial.cells[static_cast<size_t>(index)], slot_columns, row, weight, partial.bytes);
+      AddToCell(plan, partial.cells[static_cast<size_t>(index)], slot_columns, code_hashes, row, weight, partial.bytes);
     }
     if (plan.concurrency) {
       group.intervals.emplace_back((*times)[row], (*times)[row] + std::max<int64_t>(0, (*durations)[row]));

@@ -213,12 +213,30 @@ absl::StatusOr<const ValueColumn*> BlockColumns::Column(const std::string& name)
   if (auto it = columns_.find(name); it != columns_.end()) return it->second.get();
   const size_t rows = unit_.rows();
   auto out = std::make_unique<ValueColumn>();
-  out->types.assign(rows, ValueType::kAbsent);
-  out->ints.assign(rows, 0);
-  out->doubles.assign(rows, 0);
-  out->strings.assign(rows, std::string_view());
   const ColumnSources sources = Sources(name);
   const auto& descriptors = unit_.columns();
+  // Only the arrays of the types this name has here (a value array per row is 8-16 bytes).
+  bool need_ints = false, need_doubles = false, need_strings = false;
+  auto need = [&](ValueType type) {
+    need_ints |= type == ValueType::kInt || type == ValueType::kBool;
+    need_doubles |= type == ValueType::kDouble;
+    need_strings |= type == ValueType::kString;
+  };
+  for (size_t column : sources.attributes) {
+    switch (descriptors[column].type) {
+      case model::AttributeType::kString: need(ValueType::kString); break;
+      case model::AttributeType::kInt: need(ValueType::kInt); break;
+      case model::AttributeType::kDouble: need(ValueType::kDouble); break;
+      case model::AttributeType::kBool: need(ValueType::kBool); break;
+    }
+  }
+  for (const auto& [field, type] : kFixedFields) {
+    if (sources.fixed && field == name) need(type);
+  }
+  out->types.assign(rows, ValueType::kAbsent);
+  if (need_ints) out->ints.assign(rows, 0);
+  if (need_doubles) out->doubles.assign(rows, 0);
+  if (need_strings) out->strings.assign(rows, std::string_view());
   size_t sources_with_values = 0;
   const ColumnValues* only_strings = nullptr;
   for (size_t column : sources.attributes) {
@@ -261,7 +279,7 @@ absl::StatusOr<const ValueColumn*> BlockColumns::Column(const std::string& name)
     if (after != before) ++sources_with_values, only_strings = fixed_dictionary;
   }
   if (sources_with_values == 1 && only_strings != nullptr) out->dictionary = only_strings;
-  bytes_ += rows * (1 + 8 + 8 + sizeof(std::string_view));
+  bytes_ += out->types.size() + out->ints.size() * 8 + out->doubles.size() * 8 + out->strings.size() * sizeof(std::string_view);
   const ValueColumn* raw = out.get();
   columns_.emplace(name, std::move(out));
   return raw;

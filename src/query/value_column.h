@@ -22,6 +22,7 @@ enum class ValueType : uint8_t { kAbsent = 0, kInt, kDouble, kString, kBool };
 
 struct ValueColumn {
   std::vector<ValueType> types;          // per row
+  // Per row, each only when some row has a value of its type (read it only for such rows).
   std::vector<int64_t> ints;             // kInt; kBool as 0/1
   std::vector<double> doubles;           // kDouble
   std::vector<std::string_view> strings;  // kString
