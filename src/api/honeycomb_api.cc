@@ -255,6 +255,9 @@ bool HoneycombApi::Handle(HttpRequest& request, std::string_view path, HttpReply
 
 void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, HttpReply& reply, bool batch) {
   if (absl::Status s = CheckKey(request, KeyScope::kIngest); !s.ok()) return reply(JsonError(request, s));
+  if (AsciiLower(dataset) == "__all__") {
+    return reply(JsonError(request, absl::InvalidArgumentError("__all__ names every dataset in queries; send events to a dataset of their own")));
+  }
   auto body = ingest::DecodeBody(HeaderValue(request, "content-encoding"), std::move(request.body()),
                                  options_.max_decoded_bytes);
   if (!body.ok()) {

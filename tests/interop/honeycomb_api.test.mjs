@@ -139,6 +139,7 @@ test('Events API: single events with Honeycomb headers, gzip batches, per-event 
   assert.equal(Date.parse(series.data.series[0].time) / 1000, t - (t % 10));
 
   assert.equal((await api('/1/batch/plain', { method: 'POST', key: INGEST, body: '{"not":"an array"}' })).status, 400);
+  assert.equal((await api('/1/batch/__all__', { method: 'POST', key: INGEST, body: '[]' })).status, 400);
   assert.equal((await api('/1/batch/plain', { method: 'POST', key: QUERY, body: '[]' })).status, 403);
   assert.equal((await api('/1/batch/plain', { method: 'POST', key: 'wrong', body: '[]' })).status, 401);
 });
