@@ -235,6 +235,22 @@ bool UnitMayMatch(const BlockColumns& block, const PreparedFilter& f) {
   return false;
 }
 
+// Whether any row of the unit can match, from the filter's string dictionary alone, when the
+// field is one string column here: a rare value (one user's id) rules out most blocks after
+// reading one column, before anything is built per row.
+absl::StatusOr<bool> DictionaryMayMatch(BlockColumns& block, const PreparedFilter& f) {
+  const ColumnSources sources = block.Sources(f.filter->column);
+  if (sources.fixed || sources.attributes.size() != 1) return true;
+  const size_t column = sources.attributes[0];
+  if (block.unit().columns()[column].type != model::AttributeType::kString) return true;
+  if (Matches(CellValue{}, f)) return true;  // rows without the field match
+  ASSIGN_OR_RETURN(const store::ColumnValues* values, block.Physical(column));
+  for (std::string_view entry : values->dictionary) {
+    if (Matches(CellValue{ValueType::kString, 0, 0, entry}, f)) return true;
+  }
+  return false;
+}
+
 // ---- Aggregation state -----------------------------------------------------------------
 
 // What is kept per distinct calculation column.
@@ -390,6 +406,15 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
   if (!spec.filter_or) {
     for (const PreparedFilter& f : plan.filters) {
       if (!UnitMayMatch(block, f)) {
+        ++partial.stats.units_skipped;
+        return absl::OkStatus();
+      }
+    }
+  }
+  if (!spec.filter_or) {
+    for (const PreparedFilter& f : plan.filters) {
+      ASSIGN_OR_RETURN(const bool may_match, DictionaryMayMatch(block, f));
+      if (!may_match) {
         ++partial.stats.units_skipped;
         return absl::OkStatus();
       }

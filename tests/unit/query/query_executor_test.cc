@@ -78,6 +78,11 @@ TEST_F(QueryExecutorTest, SkipsUnitsByTimeAndByColumnRange) {
   EXPECT_TRUE(none->results.empty());
   EXPECT_EQ(none->stats.units_skipped, none->stats.units_total);
   EXPECT_EQ(none->stats.rows_scanned, 0u);
+  // A string no block's dictionary holds but one: the others are skipped after that column.
+  auto one_user = Run("COUNT WHERE user = u12345 START 2026-01-01T00:00:00Z END 2026-01-01T01:00:00Z");
+  ASSERT_TRUE(one_user.ok());
+  EXPECT_EQ(*one_user->results.at(0).values[0].number, 1);
+  EXPECT_EQ(one_user->stats.units_skipped, one_user->stats.units_total - 1);
   auto missing = Run("COUNT WHERE nosuchcolumn = 1 START 2026-01-01T00:00:00Z END 2026-01-01T01:00:00Z");
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->stats.rows_scanned, 0u);
