@@ -13,7 +13,7 @@ start_waggle() {
   local dir=$1; shift
   "$WAGGLE" serve --data-dir "$dir" --http "$WAGGLE_HTTP" --grpc "$WAGGLE_GRPC" "$@" > "$dir.stdout" 2> "$dir.stderr" &
   WAGGLE_PID=$!
-  for _ in $(seq 200); do
+  for _ in $(seq 1800); do  # opening verifies every part: minutes for a big store
     grep -q '^listening' "$dir.stdout" 2>/dev/null && return 0
     sleep 0.1
   done

@@ -3,9 +3,9 @@
 #   bench/query.sh [SPANS=100000000] [RUNS=5] [POOL=1024]
 # 1. Fills a fresh `waggle serve` with SPANS loadgen spans (OTLP/HTTP protobuf, POOL distinct
 #    request bodies reused with fresh trace ids), waits until everything is in merged parts.
-# 2. Times four queries through Honeycomb's API (POST /1/queries, POST /1/query_results, poll
-#    every 5 ms), RUNS times each after one warm-up: the server's execution time
-#    (stats.seconds) and the client's wall time, median and best.
+# 2. Times four queries through Honeycomb's API (`waggle query`: POST /1/queries, POST
+#    /1/query_results, poll every 20 ms), RUNS times each after one warm-up: the server's
+#    execution time (stats.seconds) and the client's wall time, median and best.
 #      HEATMAP(duration_ms) with its time series           (every span)
 #      P99(duration_ms) GROUP BY name                       (no series)
 #      COUNT WHERE app.user_id = <a user> GROUP BY service.name   (no series)
@@ -57,15 +57,15 @@ summary() {  # label, then seconds one per line on stdin
 }
 
 waggle_query() {  # label, spec JSON, disable_series
-  local label=$1 spec=$2 no_series=$3 id rid result
-  id=$(curl -sf -X POST "http://$WAGGLE_HTTP/1/queries/__all__" -d "$spec" | json id)
+  # `waggle query` creates the query, starts the result and polls in-process every 20 ms: a
+  # shell loop of curl + node would take a core from the server while it works.
+  local label=$1 spec=$2 no_series=$3 series_flag="" result
+  [ "$no_series" = false ] && series_flag=--series
+  echo "$spec" > "$WORK/spec.json"
   : > "$WORK/server.txt"; : > "$WORK/wall.txt"
   for run in $(seq 0 "$RUNS"); do
     local t0; t0=$(date +%s.%N)
-    rid=$(curl -sf -X POST "http://$WAGGLE_HTTP/1/query_results/__all__" -d "{\"query_id\":\"$id\",\"disable_series\":$no_series}" | json id)
-    until result=$(curl -sf "http://$WAGGLE_HTTP/1/query_results/__all__/$rid") && [ "$(echo "$result" | json complete)" = true ]; do
-      sleep 0.005
-    done
+    result=$("$WAGGLE" query --server "http://$WAGGLE_HTTP" -d __all__ -f "$WORK/spec.json" --json $series_flag)
     local t1; t1=$(date +%s.%N)
     [ "$run" = 0 ] && continue  # warm-up
     echo "$result" | json stats.seconds >> "$WORK/server.txt"
