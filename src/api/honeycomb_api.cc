@@ -13,6 +13,7 @@
 
 #include "api/http_errors.h"
 #include "common/strings.h"
+#include "common/wall_clock.h"
 #include "ingest/body_decoder.h"
 #include "ingest/honeycomb_events.h"
 #include "query/query_result_json.h"
@@ -24,13 +25,7 @@ namespace {
 namespace http = boost::beast::http;
 using Json = nlohmann::json;
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
-int64_t NowNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string PercentDecode(std::string_view s) {
   std::string out;
@@ -270,7 +265,7 @@ void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, Http
                                                                           : ingest::EventsEncoding::kJson;
   ingest::EventDefaults defaults;
   defaults.dataset = dataset;
-  defaults.time_unix_nano = NowNanos();
+  defaults.time_unix_nano = UnixNanosNow();
   if (std::string t = HeaderValue(request, "x-honeycomb-event-time"); !t.empty()) {
     auto time = ingest::ParseEventTime(t);
     if (!time.ok()) {
@@ -353,7 +348,7 @@ void HoneycombApi::Markers(HttpRequest& request, const std::string& dataset, con
 
 void HoneycombApi::CreateQuery(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
   if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
-  auto spec = query::ParseQuerySpec(request.body(), NowSeconds());
+  auto spec = query::ParseQuerySpec(request.body(), UnixSecondsNow());
   if (!spec.ok()) return reply(JsonError(request, spec.status()));
   Json doc = Json::parse(request.body());
   doc.erase("id");
@@ -503,7 +498,7 @@ void HoneycombApi::Run(QueryRun& run) {
     run.stats_json = std::move(stats);
     run.complete = true;
   };
-  auto spec = query::ParseQuerySpec(spec_json, NowSeconds());
+  auto spec = query::ParseQuerySpec(spec_json, UnixSecondsNow());
   if (!spec.ok()) return finish(spec.status(), "", "");
   if (run.limit > 0) spec->limit = std::min(run.limit, 10000);
   query::QueryOptions options;

@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/http_client.h"
 #include "common/strings.h"
+#include "common/wall_clock.h"
 #include "query/query_spec.h"
 #include "query/query_text.h"
 
@@ -22,9 +23,6 @@ namespace {
 namespace http = boost::beast::http;
 using Json = nlohmann::json;
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // Eight shades from empty to full, scaled to the fullest bucket of the strip.
 std::string HeatStrip(const Json& heatmap) {
@@ -111,14 +109,14 @@ int RunQuery(const QueryFlags& flags) {
   }
   std::string spec_json;
   if (TrimAsciiWhitespace(text).starts_with("{")) {
-    auto spec = query::ParseQuerySpec(text, NowSeconds());
+    auto spec = query::ParseQuerySpec(text, UnixSecondsNow());
     if (!spec.ok()) {
       fmt::print(stderr, "waggle query: {}\n", std::string(spec.status().message()));
       return 2;
     }
     spec_json = text;
   } else {
-    auto spec = query::ParseQueryText(text, NowSeconds());
+    auto spec = query::ParseQueryText(text, UnixSecondsNow());
     if (!spec.ok()) {
       fmt::print(stderr, "waggle query: {}\n  {}\n", std::string(spec.status().message()), text);
       return 2;

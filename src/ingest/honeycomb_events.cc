@@ -222,7 +222,8 @@ absl::StatusOr<std::vector<absl::StatusOr<model::Event>>> ParseEventBatch(std::s
     if (auto sr = item.find("samplerate"); sr != item.end() && sr->is_number()) {
       sample_rate = sr->is_number_integer() ? sr->get<int64_t>() : static_cast<int64_t>(sr->get<double>());
     }
-    if (data->dump().size() > kMaxEventBytes) {
+    // Only a body over the limit can hold an event over it: no second serialization otherwise.
+    if (body.size() > kMaxEventBytes && data->dump().size() > kMaxEventBytes) {
       out.push_back(absl::InvalidArgumentError(StrCat("the event is over ", kMaxEventBytes, " bytes")));
       continue;
     }

@@ -586,7 +586,6 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
       partial.bytes += 16;
     }
   }
-  partial.bytes += 0;
   return absl::OkStatus();
 }
 

@@ -142,11 +142,7 @@ absl::Status BlockColumns::FillFixed(const std::string& name, ValueColumn& out, 
   auto span_row = [&](size_t row, int64_t) { return is_span(row); };
   auto set_int = [&](size_t row, int64_t v) { out.ints[row] = v; };
 
-  if (name == "trace.trace_id") {
-    ASSIGN_OR_RETURN(const ColumnValues* ids, Physical(Index(FixedColumn::kTraceId)));
-    (void)ids;
-    return hex_ids(FixedColumn::kTraceId, not_event);
-  }
+  if (name == "trace.trace_id") return hex_ids(FixedColumn::kTraceId, not_event);
   if (name == "trace.span_id") return hex_ids(FixedColumn::kSpanId, is_span);
   if (name == "trace.parent_id") {
     ASSIGN_OR_RETURN(const ColumnValues* parents, Physical(Index(FixedColumn::kParentSpanId)));

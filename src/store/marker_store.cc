@@ -2,12 +2,12 @@
 
 #include <sys/stat.h>
 
-#include <chrono>
 
 #include <nlohmann/json.hpp>
 
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "common/wall_clock.h"
 #include "store/file_util.h"
 
 namespace waggle::store {
@@ -15,9 +15,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 Json ToJson(const Marker& m) {
   Json j = {{"id", m.id},           {"dataset", m.dataset},       {"start_time", m.start_time},
@@ -66,7 +63,7 @@ absl::Status MarkerStore::Save() {
 absl::StatusOr<Marker> MarkerStore::Create(Marker marker) {
   std::lock_guard lock(mutex_);
   marker.id = StrCat("m", next_id_++);
-  marker.created_at = marker.updated_at = NowSeconds();
+  marker.created_at = marker.updated_at = UnixSecondsNow();
   if (marker.start_time == 0) marker.start_time = marker.created_at;
   markers_.push_back(marker);
   if (absl::Status s = Save(); !s.ok()) {
@@ -87,7 +84,7 @@ absl::StatusOr<Marker> MarkerStore::Update(const std::string& dataset, const std
     if (!changes.type.empty()) m.type = changes.type;
     if (!changes.url.empty()) m.url = changes.url;
     if (!changes.color.empty()) m.color = changes.color;
-    m.updated_at = NowSeconds();
+    m.updated_at = UnixSecondsNow();
     if (absl::Status s = Save(); !s.ok()) {
       m = before;
       return s;

@@ -78,6 +78,15 @@ TEST(HoneycombEventsTest, Limits) {
   auto event = ParseSingleEvent(wide.dump(), EventsEncoding::kJson, EventDefaults{"ds", 0, 1});
   ASSERT_FALSE(event.ok());
   EXPECT_NE(std::string(event.status().message()).find("at most 2000"), std::string::npos);
+  // A batch element over 1 MB fails alone.
+  nlohmann::json big = nlohmann::json::object();
+  for (int i = 0; i < 20; ++i) big["f" + std::to_string(i)] = std::string(60000, 'x');
+  nlohmann::json batch = nlohmann::json::array({{{"data", big}}, {{"data", {{"a", 1}}}}});
+  auto parsed = ParseEventBatch(batch.dump(), EventsEncoding::kJson, EventDefaults{"ds", 0, 1});
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_EQ(parsed->size(), 2u);
+  EXPECT_FALSE((*parsed)[0].ok());
+  EXPECT_TRUE((*parsed)[1].ok());
   EXPECT_FALSE(ParseSingleEvent("[1]", EventsEncoding::kJson, EventDefaults{}).ok());
   EXPECT_FALSE(ParseSingleEvent("{", EventsEncoding::kJson, EventDefaults{}).ok());
   EXPECT_FALSE(ParseEventBatch("\xc1", EventsEncoding::kMsgpack, EventDefaults{}).ok());
