@@ -8,6 +8,7 @@
 
 #include "api/http_errors.h"
 #include "api/trace_renderer.h"
+#include "xray/segment_document.h"
 #include <nlohmann/json.hpp>
 #include "common/strings.h"
 
@@ -17,7 +18,7 @@ namespace http = boost::beast::http;
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (options.api_keys.empty()) {
-    for (const ListenAddress* address : {&options.http, &options.grpc}) {
+    for (const ListenAddress* address : {&options.http, &options.grpc, options.xray ? &*options.xray : &options.http}) {
       if (!address->IsLoopback()) {
         return absl::FailedPreconditionError(StrCat(
             "refusing to listen on ", address->ToString(),
@@ -47,6 +48,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   honeycomb.max_decoded_bytes = options.max_decoded_bytes;
   server->honeycomb_ = std::make_unique<HoneycombApi>(server->keys_, *server->store_, *server->markers_, honeycomb);
 
+  auto xray_config = xray::XrayConfigStore::Open(options.store.data_dir + "/xray.json");
+  if (!xray_config.ok()) return xray_config.status();
+  server->xray_config_ = std::move(*xray_config);
+  server->segment_ingest_ = std::make_unique<xray::SegmentIngest>(*server->store_);
+  XrayApiOptions xray_options;
+  xray_options.access_keys = options.aws_access_keys;
+  xray_options.allow_unsigned = options.aws_access_keys.empty() && options.http.IsLoopback();
+  server->xray_api_ = std::make_unique<XrayApi>(*server->store_, *server->xray_config_, *server->segment_ingest_,
+                                                xray_options);
+
   HttpServerOptions http_options;
   http_options.max_body_bytes = options.max_body_bytes;
   Server* self = server.get();
@@ -69,6 +80,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   server->grpc_address_ = ListenAddress{options.grpc.host, static_cast<uint16_t>(grpc_port)};
 
+  if (options.xray) {
+    auto daemon = XrayDaemon::Start(*options.xray, server->io_, *server->segment_ingest_, *server->xray_api_);
+    if (!daemon.ok()) return daemon.status();
+    server->xray_daemon_ = std::move(*daemon);
+  }
+
   for (int i = 0; i < std::max(1, options.io_threads); ++i) {
     server->io_threads_.emplace_back([self] {
       pthread_setname_np(pthread_self(), "waggle-http");
@@ -82,6 +99,11 @@ Server::Server(const ServerOptions& options)
     : options_(options), keys_(options.api_keys), work_(boost::asio::make_work_guard(io_)) {}
 
 Server::~Server() { Shutdown(); }
+
+std::optional<ListenAddress> Server::xray_address() const {
+  if (!xray_daemon_) return std::nullopt;
+  return xray_daemon_->address();
+}
 
 void Server::Route(HttpRequest&& request, HttpReply reply) {
   ++http_in_flight_;
@@ -108,6 +130,7 @@ void Server::Route(HttpRequest&& request, HttpReply reply) {
     return StoreStatus(request, std::move(counted));
   }
   if (honeycomb_->Handle(request, path, counted)) return;
+  if (xray_api_->Handle(request, path, counted)) return;
   if (path == "/healthz") {
     return counted(MakeResponse(request, http::status::ok, "text/plain", "ok\n"));
   }
@@ -120,8 +143,8 @@ void Server::LookupTrace(const HttpRequest& request, std::string_view id, HttpRe
     return reply(JsonError(request, status));
   }
   // Like Tempo, take shorter ids (64-bit ones from older tracers) left-padded with zeros.
-  std::optional<model::TraceId> trace_id;
-  if (!id.empty() && id.size() <= 32) {
+  std::optional<model::TraceId> trace_id = xray::ParseXrayTraceId(id);  // 1-5759e988-bd86...
+  if (!trace_id && !id.empty() && id.size() <= 32) {
     trace_id = model::TraceId::FromHex(std::string(32 - id.size(), '0') + std::string(id));
   }
   if (!trace_id) {
@@ -155,6 +178,13 @@ void Server::StoreStatus(const HttpRequest& request, HttpReply reply) {
                          {"head_bytes", s.head_bytes}, {"flushes", s.flushes},
                          {"merges", s.merges},         {"parts_dropped", s.parts_dropped},
                          {"parts_quarantined", s.parts_quarantined}};
+  if (xray_daemon_) {
+    const XrayDaemonStats x = xray_daemon_->Stats();
+    body["xray_udp"] = {{"datagrams", x.datagrams},
+                        {"malformed", x.malformed},
+                        {"documents_stored", x.documents_stored},
+                        {"documents_dropped", x.documents_dropped}};
+  }
   reply(MakeResponse(request, http::status::ok, "application/json", body.dump()));
 }
 
@@ -168,6 +198,8 @@ void Server::Shutdown() {
   while (http_in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  if (xray_daemon_) xray_daemon_->Stop();
+  if (xray_api_) xray_api_->Stop();
   if (honeycomb_) honeycomb_->Stop();
   if (store_) store_->Close();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the last writes leave

@@ -20,6 +20,8 @@
 #include "api/otlp_grpc_service.h"
 #include "api/otlp_http_handler.h"
 #include "api/otlp_trace_ingest.h"
+#include "api/xray_api.h"
+#include "api/xray_daemon.h"
 #include "store/embedded_store.h"
 
 namespace waggle::api {
@@ -33,6 +35,8 @@ struct ServerOptions {
   uint64_t max_decoded_bytes = 64ull << 20;  // after Content-Encoding
   int io_threads = 2;
   HoneycombApiOptions honeycomb;
+  std::optional<ListenAddress> xray = ListenAddress{"127.0.0.1", 2000};  // nullopt: no daemon port
+  std::vector<xray::AwsAccessKey> aws_access_keys;
 };
 
 class Server {
@@ -42,6 +46,8 @@ class Server {
 
   const ListenAddress& http_address() const { return http_address_; }
   const ListenAddress& grpc_address() const { return grpc_address_; }
+  // The X-Ray daemon address (UDP and TCP); nullopt when not served.
+  std::optional<ListenAddress> xray_address() const;
   store::EmbeddedStore& store() { return *store_; }
 
   void Shutdown();
@@ -62,6 +68,10 @@ class Server {
   std::unique_ptr<OtlpGrpcService> otlp_grpc_;
   std::unique_ptr<store::MarkerStore> markers_;
   std::unique_ptr<HoneycombApi> honeycomb_;
+  std::unique_ptr<xray::XrayConfigStore> xray_config_;
+  std::unique_ptr<xray::SegmentIngest> segment_ingest_;
+  std::unique_ptr<XrayApi> xray_api_;
+  std::unique_ptr<XrayDaemon> xray_daemon_;
   ListenAddress http_address_;
   ListenAddress grpc_address_;
 

@@ -28,12 +28,17 @@ int main(int argc, char** argv) {
   serve->add_option("--grpc", serve_flags.grpc, "OTLP/gRPC address (port 0: any free port)")
       ->envname("WAGGLE_GRPC")
       ->capture_default_str();
-  serve->add_option("--xray", serve_flags.xray, "X-Ray daemon UDP address (not served yet)")
+  serve->add_option("--xray", serve_flags.xray, "X-Ray daemon address: segments on UDP, the SDKs' sampling calls on TCP (port 0: any free port; off: none)")
       ->envname("WAGGLE_XRAY")
       ->capture_default_str();
   serve->add_option("--api-key", serve_flags.api_keys,
                     "KEY[:ingest|query|all], repeatable; WAGGLE_API_KEY takes a comma-separated list")
       ->envname("WAGGLE_API_KEY")
+      ->delimiter(',');
+  serve->add_option("--aws-access-key", serve_flags.aws_access_keys,
+                    "ACCESS_KEY_ID:SECRET for SigV4 on the X-Ray API, repeatable; WAGGLE_AWS_ACCESS_KEY takes a "
+                    "comma-separated list")
+      ->envname("WAGGLE_AWS_ACCESS_KEY")
       ->delimiter(',');
   serve->add_option("--retention", serve_flags.retention,
                     "Drop events older than this (e.g. 7d, 12h); default: keep everything")

@@ -57,8 +57,18 @@ int RunServe(const ServeFlags& flags) {
   if (!http.ok()) return fail(http.status());
   auto grpc = api::ParseListenAddress(flags.grpc, "--grpc");
   if (!grpc.ok()) return fail(grpc.status());
-  auto xray = api::ParseListenAddress(flags.xray, "--xray");
-  if (!xray.ok()) return fail(xray.status());
+  if (flags.xray == "off") {
+    options.xray.reset();
+  } else {
+    auto xray = api::ParseListenAddress(flags.xray, "--xray");
+    if (!xray.ok()) return fail(xray.status());
+    options.xray = *xray;
+  }
+  for (const std::string& text : flags.aws_access_keys) {
+    auto key = xray::ParseAwsAccessKeyFlag(text);
+    if (!key.ok()) return fail(key.status());
+    options.aws_access_keys.push_back(std::move(*key));
+  }
   options.http = *http;
   options.grpc = *grpc;
   for (const std::string& text : flags.api_keys) {
@@ -70,8 +80,9 @@ int RunServe(const ServeFlags& flags) {
   auto server = api::Server::Start(options);
   if (!server.ok()) return fail(server.status());
   // Scripts and tests read this line to learn the bound ports.
-  fmt::print("listening http={} grpc={}\n", (*server)->http_address().ToString(),
-             (*server)->grpc_address().ToString());
+  auto xray_address = (*server)->xray_address();
+  fmt::print("listening http={} grpc={} xray={}\n", (*server)->http_address().ToString(),
+             (*server)->grpc_address().ToString(), xray_address ? xray_address->ToString() : "off");
   std::fflush(stdout);
 
   int signal_number = 0;

@@ -1,0 +1,263 @@
+#include "xray/segment_document.h"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "ingest/dataset_rules.h"
+#include "xray/xray_fields.h"
+
+namespace waggle::xray {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int kMaxNesting = 32;  // subsegments inside subsegments; deeper is refused
+constexpr size_t kMaxNameChars = 200;
+
+bool IsHex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+  }
+  return true;
+}
+
+std::optional<model::AttributeValue> ScalarValue(const Json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>();
+  if (value.is_number_integer()) return value.get<int64_t>();
+  if (value.is_number_unsigned()) return static_cast<int64_t>(value.get<uint64_t>());
+  if (value.is_number_float()) return value.get<double>();
+  return std::nullopt;
+}
+
+std::string Dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+// Objects become dotted keys (aws.xray.sdk), arrays and deeper objects JSON text: the
+// way Honeycomb flattens nested attributes, so they stay queryable.
+void Flatten(const std::string& prefix, const Json& value, int depth, model::Event& event) {
+  if (value.is_object() && depth < 3) {
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      Flatten(StrCat(prefix, ".", it.key()), it.value(), depth + 1, event);
+    }
+    return;
+  }
+  if (value.is_null()) return;
+  if (auto scalar = ScalarValue(value)) {
+    event.fields.push_back({prefix, std::move(*scalar)});
+  } else {
+    event.fields.push_back({prefix, Dump(value)});
+  }
+}
+
+template <typename T>
+std::optional<T> Get(const Json& node, const char* key) {
+  auto it = node.find(key);
+  if (it == node.end() || it->is_null()) return std::nullopt;
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (it->is_string()) return it->get<std::string>();
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (it->is_boolean()) return it->get<bool>();
+  } else if constexpr (std::is_same_v<T, double>) {
+    if (it->is_number()) return it->get<double>();
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    if (it->is_number()) return static_cast<int64_t>(it->get<double>());
+  }
+  return std::nullopt;
+}
+
+absl::Status Invalid(const std::string& where, std::string_view message) {
+  return absl::InvalidArgumentError(StrCat(where, message));
+}
+
+struct Mapper {
+  model::TraceId trace_id;
+  std::string service;  // the segment's name: every span of the document belongs to it
+  std::string dataset;
+  std::vector<model::Event>* out;
+
+  absl::Status Map(const Json& node, const std::string& where, const model::SpanId& parent, bool is_segment,
+                   int depth) {
+    if (!node.is_object()) return Invalid(where, "must be a JSON object");
+    if (depth > kMaxNesting) return Invalid(where, StrCat("subsegments nested deeper than ", kMaxNesting));
+    auto name = Get<std::string>(node, "name");
+    if (!name || name->empty()) return Invalid(where, "name: required, a non-empty string");
+    if (name->size() > kMaxNameChars) return Invalid(where, StrCat("name: longer than ", kMaxNameChars, " characters"));
+    auto id_text = Get<std::string>(node, "id");
+    std::optional<model::SpanId> id;
+    if (id_text && id_text->size() == 16 && IsHex(*id_text)) id = model::SpanId::FromHex(*id_text);
+    if (!id) return Invalid(where, "id: required, 16 hex digits");
+    auto start = Get<double>(node, "start_time");
+    if (!start || !std::isfinite(*start) || *start <= 0 || *start > 1e11) {
+      return Invalid(where, "start_time: required, epoch seconds (e.g. 1478293361.271)");
+    }
+    bool in_progress = Get<bool>(node, "in_progress").value_or(false);
+    auto end = Get<double>(node, "end_time");
+    if (!in_progress && (!end || !std::isfinite(*end))) {
+      return Invalid(where, "end_time: required unless in_progress is true");
+    }
+    model::SpanId parent_id = parent;
+    if (auto p = Get<std::string>(node, "parent_id")) {
+      auto parsed = p->size() == 16 && IsHex(*p) ? model::SpanId::FromHex(*p) : std::nullopt;
+      if (!parsed) return Invalid(where, "parent_id: 16 hex digits");
+      parent_id = *parsed;
+    }
+
+    out->emplace_back();
+    model::Event& e = out->back();
+    e.dataset = dataset;
+    e.trace_id = trace_id;
+    e.span_id = *id;
+    e.parent_span_id = parent_id;
+    e.name = *name;
+    e.service_name = service;
+    e.time_unix_nano = static_cast<int64_t>(std::llround(*start * 1e9));
+    if (!in_progress) {
+      int64_t end_nano = static_cast<int64_t>(std::llround(*end * 1e9));
+      e.duration_nano = std::max<int64_t>(0, end_nano - e.time_unix_nano);
+      e.invalid_duration = end_nano < e.time_unix_nano;
+    }
+    std::string ns = Get<std::string>(node, "namespace").value_or("");
+    e.kind = is_segment ? model::SpanKind::kServer
+                        : (ns == "remote" || ns == "aws" ? model::SpanKind::kClient : model::SpanKind::kInternal);
+    bool error = Get<bool>(node, "error").value_or(false);
+    bool fault = Get<bool>(node, "fault").value_or(false);
+    bool throttle = Get<bool>(node, "throttle").value_or(false);
+    if (error || fault) e.status_code = model::StatusCode::kError;
+
+    auto& f = e.fields;
+    f.push_back({fields::kType, std::string(is_segment ? "segment" : "subsegment")});
+    if (!ns.empty()) f.push_back({fields::kNamespace, ns});
+    if (auto origin = Get<std::string>(node, "origin")) f.push_back({fields::kOrigin, *origin});
+    if (in_progress) f.push_back({fields::kInProgress, true});
+    if (error) f.push_back({fields::kError, true});
+    if (fault) f.push_back({fields::kFault, true});
+    if (throttle) f.push_back({fields::kThrottle, true});
+    if (auto user = Get<std::string>(node, "user")) f.push_back({fields::kUser, *user});
+    if (auto it = node.find("service"); it != node.end() && it->is_object()) {
+      if (auto version = Get<std::string>(*it, "version")) f.push_back({"service.version", *version});
+    }
+    if (auto it = node.find("http"); it != node.end() && it->is_object()) {
+      if (auto req = it->find("request"); req != it->end() && req->is_object()) {
+        if (auto v = Get<std::string>(*req, "method")) f.push_back({fields::kHttpMethod, *v});
+        if (auto v = Get<std::string>(*req, "url")) f.push_back({fields::kHttpUrl, *v});
+        if (auto v = Get<std::string>(*req, "user_agent")) f.push_back({fields::kHttpUserAgent, *v});
+        if (auto v = Get<std::string>(*req, "client_ip")) f.push_back({fields::kHttpClientIp, *v});
+        if (auto v = Get<bool>(*req, "x_forwarded_for")) f.push_back({"http.x_forwarded_for", *v});
+      }
+      if (auto resp = it->find("response"); resp != it->end() && resp->is_object()) {
+        if (auto v = Get<int64_t>(*resp, "status")) f.push_back({fields::kHttpStatus, *v});
+        if (auto v = Get<int64_t>(*resp, "content_length")) f.push_back({fields::kHttpContentLength, *v});
+      }
+    }
+    if (auto it = node.find("aws"); it != node.end()) Flatten("aws", *it, 0, e);
+    if (auto it = node.find("sql"); it != node.end()) Flatten("sql", *it, 0, e);
+    if (auto it = node.find("annotations"); it != node.end() && it->is_object()) {
+      for (auto a = it->begin(); a != it->end(); ++a) {
+        if (auto v = ScalarValue(a.value())) f.push_back({StrCat(fields::kAnnotationPrefix, a.key()), std::move(*v)});
+      }
+    }
+    if (auto it = node.find("metadata"); it != node.end() && it->is_object()) {
+      for (auto m = it->begin(); m != it->end(); ++m) {
+        f.push_back({StrCat(fields::kMetadataPrefix, m.key()), Dump(m.value())});
+      }
+    }
+    if (auto it = node.find("cause"); it != node.end() && !it->is_null()) {
+      f.push_back({fields::kCause, Dump(*it)});
+      if (it->is_object()) {
+        if (auto ex = it->find("exceptions"); ex != it->end() && ex->is_array() && !ex->empty() &&
+                                              (*ex)[0].is_object()) {
+          if (auto v = Get<std::string>((*ex)[0], "message")) {
+            f.push_back({fields::kExceptionMessage, *v});
+            e.status_message = *v;
+          }
+          if (auto v = Get<std::string>((*ex)[0], "type")) f.push_back({fields::kExceptionType, *v});
+        }
+      }
+    }
+
+    if (auto it = node.find("subsegments"); it != node.end() && !it->is_null()) {
+      if (!it->is_array()) return Invalid(where, "subsegments: must be an array");
+      for (size_t i = 0; i < it->size(); ++i) {
+        RETURN_IF_NOT_OK(Map((*it)[i], StrCat(where, "subsegments[", i, "]."), *id, /*is_segment=*/false, depth + 1));
+      }
+    }
+    return absl::OkStatus();
+  }
+};
+
+}  // namespace
+
+std::optional<model::TraceId> ParseXrayTraceId(std::string_view text) {
+  // 1-<8 hex epoch seconds>-<24 hex>
+  if (text.size() != 35 || text[0] != '1' || text[1] != '-' || text[10] != '-') return std::nullopt;
+  std::string hex = StrCat(text.substr(2, 8), text.substr(11, 24));
+  if (!IsHex(hex)) return std::nullopt;
+  return model::TraceId::FromHex(hex);
+}
+
+std::string FormatXrayTraceId(const model::TraceId& id) {
+  std::string hex = id.ToHex();
+  return StrCat("1-", hex.substr(0, 8), "-", hex.substr(8));
+}
+
+absl::StatusOr<std::string_view> DocumentInDatagram(std::string_view datagram) {
+  size_t newline = datagram.find('\n');
+  if (newline == std::string_view::npos) {
+    return absl::InvalidArgumentError("no header line: expected {\"format\":\"json\",\"version\":1} then a newline");
+  }
+  Json header = Json::parse(datagram.substr(0, newline), nullptr, /*allow_exceptions=*/false);
+  if (header.is_discarded() || !header.is_object()) {
+    return absl::InvalidArgumentError("header line is not a JSON object");
+  }
+  auto format = Get<std::string>(header, "format");
+  if (!format || AsciiLower(*format) != "json") {
+    return absl::InvalidArgumentError("header: format must be \"json\"");
+  }
+  std::string_view document = datagram.substr(newline + 1);
+  if (TrimAsciiWhitespace(document).empty()) return absl::InvalidArgumentError("no document after the header");
+  return document;
+}
+
+absl::StatusOr<MappedDocument> MapSegmentDocument(std::string_view document, std::string_view service_of_parent) {
+  if (document.size() > kMaxDocumentBytes) {
+    return absl::InvalidArgumentError(StrCat("document is ", document.size(), " bytes; X-Ray's limit is 64 kB"));
+  }
+  Json doc;
+  try {
+    doc = Json::parse(document);
+  } catch (const Json::parse_error& e) {
+    return absl::InvalidArgumentError(StrCat("not JSON at byte ", e.byte, ": ", e.what()));
+  }
+  if (!doc.is_object()) return absl::InvalidArgumentError("a segment document must be a JSON object");
+  auto trace_text = Get<std::string>(doc, "trace_id");
+  if (!trace_text) return absl::InvalidArgumentError("trace_id: required, e.g. 1-5759e988-bd862e3fe1be46a994272793");
+  auto trace_id = ParseXrayTraceId(*trace_text);
+  if (!trace_id) {
+    return absl::InvalidArgumentError(
+        StrCat("trace_id '", trace_text->substr(0, 64), "': expected 1-<8 hex digits>-<24 hex digits>"));
+  }
+  bool is_subsegment = Get<std::string>(doc, "type").value_or("") == "subsegment";
+  if (is_subsegment && !Get<std::string>(doc, "parent_id")) {
+    return absl::InvalidArgumentError("parent_id: required for a subsegment sent on its own");
+  }
+  MappedDocument mapped;
+  Mapper mapper;
+  mapper.trace_id = *trace_id;
+  mapper.out = &mapped.events;
+  if (is_subsegment) {
+    mapper.service = std::string(service_of_parent);
+  } else {
+    mapper.service = Get<std::string>(doc, "name").value_or("");
+    mapped.segment_name = mapper.service;
+  }
+  mapper.dataset = ingest::DatasetFromServiceName(mapper.service);
+  RETURN_IF_NOT_OK(mapper.Map(doc, "", model::SpanId{}, !is_subsegment, 0));
+  mapped.events.front().fields.push_back(
+      {fields::kDocument, std::string(document), model::FieldOrigin::kDerived});
+  return mapped;
+}
+
+}  // namespace waggle::xray

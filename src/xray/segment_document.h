@@ -1,0 +1,41 @@
+// X-Ray segment documents (shared/reference/protocols.md B1-B2) -> Waggle events. A segment
+// and each subsegment inside it become one span event each, in the same store as OTLP
+// spans: X-Ray ids become W3C ids, and what X-Ray keeps (http, sql, aws, annotations,
+// metadata, cause, error/fault/throttle) becomes queryable fields (names in xray_fields.h).
+// The document as sent is kept on the span of the top-level document, so BatchGetTraces can
+// give it back unchanged.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/event.h"
+
+namespace waggle::xray {
+
+// "1-5759e988-bd862e3fe1be46a994272793" <-> 5759e988bd862e3fe1be46a994272793.
+std::optional<model::TraceId> ParseXrayTraceId(std::string_view text);
+std::string FormatXrayTraceId(const model::TraceId& id);
+
+// X-Ray's limit on one document (and the daemon's receive buffer).
+inline constexpr size_t kMaxDocumentBytes = 64 * 1024;
+
+// The document in a daemon datagram: `{"format":"json","version":1}` (any spacing or
+// case), a newline, then the document. InvalidArgument says what is wrong.
+absl::StatusOr<std::string_view> DocumentInDatagram(std::string_view datagram);
+
+struct MappedDocument {
+  std::vector<model::Event> events;  // the document's span first, then its subsegments
+  std::string segment_name;          // empty for a subsegment sent alone
+};
+
+// Parses and maps one document. `service_of_parent` names the service for a subsegment sent
+// alone (its segment's name when the caller knows it; empty otherwise). InvalidArgument
+// names the field at fault.
+absl::StatusOr<MappedDocument> MapSegmentDocument(std::string_view document,
+                                                  std::string_view service_of_parent = {});
+
+}  // namespace waggle::xray

@@ -1,0 +1,52 @@
+// The one path X-Ray documents take into the store, from the daemon's UDP port and from
+// PutTraceSegments alike: map each document, remember which service each segment id belongs
+// to (so a subsegment sent on its own lands in its service's dataset when its segment was
+// seen first), and append.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/event.h"
+#include "store/store.h"
+
+namespace waggle::xray {
+
+struct UnprocessedDocument {
+  std::string id;  // the document's id when it could be read
+  std::string message;
+};
+
+struct MappedDocuments {
+  std::vector<model::Event> events;
+  int64_t accepted = 0;
+  std::vector<UnprocessedDocument> unprocessed;
+};
+
+class SegmentIngest {
+ public:
+  explicit SegmentIngest(store::Store& store, size_t remembered_segments = 200000)
+      : store_(store), capacity_(remembered_segments) {}
+
+  MappedDocuments Map(const std::vector<std::string_view>& documents);
+  void Append(std::vector<model::Event> events, store::Store::AppendCallback done) {
+    store_.Append(std::move(events), std::move(done));
+  }
+
+ private:
+  using SegmentKey = std::pair<model::TraceId, model::SpanId>;
+  std::string ServiceOf(const SegmentKey& key);
+  void Remember(const std::vector<model::Event>& events, const std::string& service);
+
+  store::Store& store_;
+  const size_t capacity_;
+  std::mutex mutex_;
+  std::map<SegmentKey, std::string> services_;  // guarded by mutex_; span id -> its service
+  std::deque<SegmentKey> order_;                // guarded by mutex_; oldest first, for eviction
+};
+
+}  // namespace waggle::xray
