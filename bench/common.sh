@@ -11,7 +11,7 @@ json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=
 # start_waggle DATA_DIR [serve flags...]: starts `waggle serve`, waits for its listening line.
 start_waggle() {
   local dir=$1; shift
-  "$WAGGLE" serve --data-dir "$dir" --http "$WAGGLE_HTTP" --grpc "$WAGGLE_GRPC" "$@" > "$dir.stdout" 2> "$dir.stderr" &
+  "$WAGGLE" serve --data-dir "$dir" --http "$WAGGLE_HTTP" --grpc "$WAGGLE_GRPC" --xray "${WAGGLE_XRAY:-127.0.0.1:0}" "$@" > "$dir.stdout" 2> "$dir.stderr" &
   WAGGLE_PID=$!
   for _ in $(seq 1800); do  # opening verifies every part: minutes for a big store
     grep -q '^listening' "$dir.stdout" 2>/dev/null && return 0

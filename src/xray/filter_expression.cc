@@ -485,10 +485,17 @@ class Evaluator {
     auto any_text = [&](auto member) {
       return Any(scope, [&](const XrayNode& x) { return !(x.*member).empty() && text(x.*member); });
     };
-    if (k == "error") return boolean(Any(scope, [](const XrayNode& x) { return x.error; }));
-    if (k == "fault") return boolean(Any(scope, [](const XrayNode& x) { return x.fault; }));
-    if (k == "throttle") return boolean(Any(scope, [](const XrayNode& x) { return x.throttle; }));
-    if (k == "ok") return boolean(!Any(scope, [](const XrayNode& x) { return !x.Ok(); }));
+    // On the whole trace a flag is set when any segment or subsegment has it (the trace
+    // summary's HasFault); inside service() or edge() it is that node's own flag, as in
+    // X-Ray's service map, where a caller's faulting call is the edge's fault, not the caller's.
+    auto flag = [&](auto member) {
+      if (scope.whole_trace) return Any(scope, [&](const XrayNode& x) { return x.*member; });
+      return p != nullptr && p->*member;
+    };
+    if (k == "error") return boolean(flag(&XrayNode::error));
+    if (k == "fault") return boolean(flag(&XrayNode::fault));
+    if (k == "throttle") return boolean(flag(&XrayNode::throttle));
+    if (k == "ok") return boolean(!flag(&XrayNode::error) && !flag(&XrayNode::fault) && !flag(&XrayNode::throttle));
     if (k == "partial") return boolean(scope.trace.partial);
     if (k == "inferred") return boolean(p && !p->is_segment && !InferredType(*p).empty());
     if (k == "root") return boolean(p && scope.trace.Root() == p);

@@ -24,6 +24,13 @@ bool IsHex(std::string_view s) {
   return true;
 }
 
+// Epoch seconds as a double carry about half a microsecond of precision at today's dates:
+// round to whole microseconds so 0.996 s stays 996000 us, not 995999.9.
+int64_t EpochSecondsToNanos(double seconds) {
+  const double whole = std::floor(seconds);
+  return static_cast<int64_t>(whole) * 1000000000 + std::llround((seconds - whole) * 1e6) * 1000;
+}
+
 std::optional<model::AttributeValue> ScalarValue(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_boolean()) return value.get<bool>();
@@ -113,9 +120,9 @@ struct Mapper {
     e.parent_span_id = parent_id;
     e.name = *name;
     e.service_name = service;
-    e.time_unix_nano = static_cast<int64_t>(std::llround(*start * 1e9));
+    e.time_unix_nano = EpochSecondsToNanos(*start);
     if (!in_progress) {
-      int64_t end_nano = static_cast<int64_t>(std::llround(*end * 1e9));
+      int64_t end_nano = EpochSecondsToNanos(*end);
       e.duration_nano = std::max<int64_t>(0, end_nano - e.time_unix_nano);
       e.invalid_duration = end_nano < e.time_unix_nano;
     }

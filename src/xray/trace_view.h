@@ -5,6 +5,7 @@
 // Filter expressions, trace summaries, service graphs and BatchGetTraces all read this.
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,7 +47,8 @@ struct XrayNode {
   int segment = -1;  // index of the owning segment (itself for a segment)
   std::vector<int> children;
 
-  double Duration() const { return end > start ? end - start : 0; }
+  // Rounded to microseconds, the precision X-Ray documents carry.
+  double Duration() const { return end > start ? std::round((end - start) * 1e6) / 1e6 : 0; }
   bool Ok() const { return !error && !fault && !throttle; }
   const model::AttributeValue* Annotation(std::string_view key) const;
 };
@@ -59,7 +61,7 @@ struct XrayTrace {
   double end = 0;
   bool partial = false;  // a parent is missing, or something is still in progress
 
-  double Duration() const { return end > start ? end - start : 0; }
+  double Duration() const { return end > start ? std::round((end - start) * 1e6) / 1e6 : 0; }
   const XrayNode* Root() const { return root >= 0 ? &nodes[root] : nullptr; }
 };
 

@@ -22,14 +22,15 @@ const post = (waggle, data, headers = {}) => fetch(waggle.url('/v1/traces'), {
   method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: data });
 
 test('refuses to listen beyond loopback without API keys, and says why', async () => {
-  const result = await run(WAGGLE_BIN, ['serve', '--data-dir', makeDataDir(), '--http', '0.0.0.0:0', '--grpc', '127.0.0.1:0'])
+  const result = await run(WAGGLE_BIN, ['serve', '--data-dir', makeDataDir(), '--http', '0.0.0.0:0', '--grpc', '127.0.0.1:0',
+    '--xray', '127.0.0.1:0'])
     .catch((e) => e);
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /refusing to listen on 0\.0\.0\.0:0 without API keys/);
 });
 
 test('bad flags get a message naming the flag', async () => {
-  const result = await run(WAGGLE_BIN, ['serve', '--data-dir', makeDataDir(), '--http', 'nonsense']).catch((e) => e);
+  const result = await run(WAGGLE_BIN, ['serve', '--data-dir', makeDataDir(), '--http', 'nonsense', '--xray', '127.0.0.1:0']).catch((e) => e);
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /--http 'nonsense'/);
 });

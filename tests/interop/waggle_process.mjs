@@ -15,7 +15,7 @@ export function makeDataDir() {
 
 export async function startWaggle({ dataDir = makeDataDir(), args = [], env = {} } = {}) {
   const proc = spawn(WAGGLE_BIN, ['serve', '--data-dir', dataDir, '--http', '127.0.0.1:0',
-    '--grpc', '127.0.0.1:0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--grpc', '127.0.0.1:0', '--xray', '127.0.0.1:0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
@@ -29,7 +29,7 @@ export async function startWaggle({ dataDir = makeDataDir(), args = [], env = {}
   });
   const fields = Object.fromEntries(listening.slice('listening '.length).split(' ').map((kv) => kv.split('=')));
   return {
-    proc, dataDir, http: fields.http, grpc: fields.grpc, exited,
+    proc, dataDir, http: fields.http, grpc: fields.grpc, xray: fields.xray, exited,
     stderr: () => stderr,
     url: (p) => `http://${fields.http}${p}`,
     async stop() { proc.kill('SIGTERM'); return exited; },
