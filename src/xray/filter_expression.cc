@@ -238,6 +238,8 @@ class Parser {
     else if (TakeWord("BEGINSWITH")) op = FilterCompare::kBeginsWith;
     else if (TakeWord("ENDSWITH")) op = FilterCompare::kEndsWith;
     if (op == FilterCompare::kPresent) return absl::OkStatus();
+    SkipSpace();
+    at = pos_;  // type errors point at the value
     auto value = ParseValue();
     if (!value.ok()) return value.status();
     node.compare = op;

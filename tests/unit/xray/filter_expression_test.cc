@@ -113,7 +113,7 @@ TEST(FilterExpression, ErrorsPointAtThePosition) {
   };
   EXPECT_EQ(error("fault AND"), "filter expression, at character 10: expression ends where a condition was expected");
   EXPECT_NE(error("bogus = 1").find("at character 1: unknown keyword 'bogus'"), std::string::npos);
-  EXPECT_NE(error("http.status = \"500\"").find("at character 13: 'http.status' is a number"), std::string::npos);
+  EXPECT_NE(error("http.status = \"500\"").find("at character 15: 'http.status' is a number"), std::string::npos);
   EXPECT_NE(error("user > 3").find("is a string"), std::string::npos);
   EXPECT_NE(error("responsetime").find("needs a comparison"), std::string::npos);
   EXPECT_NE(error("(fault").find("expected ')'"), std::string::npos);
