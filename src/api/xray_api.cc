@@ -81,6 +81,11 @@ absl::StatusOr<std::pair<double, double>> TimeRange(const Json& body) {
   return std::make_pair(*start, *end);
 }
 
+bool BoolField(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
 std::string StringField(const Json& body, const char* key) {
   auto it = body.find(key);
   return it != body.end() && it->is_string() ? it->get<std::string>() : "";
@@ -234,7 +239,7 @@ void XrayApi::Dispatch(Operation operation, bool on_worker, HttpRequest& request
                              "the request body must be a JSON object"));
     }
   }
-  if (!on_worker) return (this->*operation)(body, reply, request);
+  if (!on_worker) return Run(operation, body, reply, request);
   // Answers need only the request's version and keep-alive.
   auto shell = std::make_shared<HttpRequest>();
   shell->version(request.version());
@@ -243,7 +248,7 @@ void XrayApi::Dispatch(Operation operation, bool on_worker, HttpRequest& request
     std::lock_guard lock(mutex_);
     if (!stopping_ && queue_.size() < options_.max_queued) {
       queue_.push_back([this, operation, body = std::move(body), reply = std::move(reply), shell]() mutable {
-        (this->*operation)(body, reply, *shell);
+        Run(operation, body, reply, *shell);
       });
       wake_.notify_one();
       return;
@@ -251,6 +256,17 @@ void XrayApi::Dispatch(Operation operation, bool on_worker, HttpRequest& request
   }
   reply(XrayError(request, http::status::too_many_requests, "ThrottledException",
                   "too many X-Ray queries are waiting; retry shortly"));
+}
+
+// Handlers read request JSON with checks, but nlohmann::json throws on a type it did not
+// expect; a request that gets past a check that way is a bad request, never a crash.
+void XrayApi::Run(Operation operation, const Json& body, HttpReply& reply, const HttpRequest& request) {
+  try {
+    (this->*operation)(body, reply, request);
+  } catch (const Json::exception& e) {
+    reply(XrayError(request, http::status::bad_request, "InvalidRequestException",
+                    StrCat("a field has the wrong type: ", e.what())));
+  }
 }
 
 // --- segments in ----------------------------------------------------------------------------
@@ -487,8 +503,8 @@ void XrayApi::CreateGroup(const Json& body, HttpReply& reply, const HttpRequest&
     return reply(XrayError(request, filter.status()));
   }
   if (auto it = body.find("InsightsConfiguration"); it != body.end() && it->is_object()) {
-    group.insights_enabled = it->value("InsightsEnabled", false);
-    group.notifications_enabled = it->value("NotificationsEnabled", false);
+    group.insights_enabled = BoolField(*it, "InsightsEnabled");
+    group.notifications_enabled = BoolField(*it, "NotificationsEnabled");
   }
   auto created = config_.CreateGroup(group);
   if (!created.ok()) {
@@ -523,8 +539,8 @@ void XrayApi::UpdateGroup(const Json& body, HttpReply& reply, const HttpRequest&
   }
   std::optional<bool> insights, notifications;
   if (auto it = body.find("InsightsConfiguration"); it != body.end() && it->is_object()) {
-    if (it->contains("InsightsEnabled")) insights = it->value("InsightsEnabled", false);
-    if (it->contains("NotificationsEnabled")) notifications = it->value("NotificationsEnabled", false);
+    if (it->contains("InsightsEnabled")) insights = BoolField(*it, "InsightsEnabled");
+    if (it->contains("NotificationsEnabled")) notifications = BoolField(*it, "NotificationsEnabled");
   }
   auto updated = config_.UpdateGroup(name, filter, insights, notifications);
   if (!updated.ok()) return reply(XrayError(request, updated.status()));

@@ -52,6 +52,7 @@ class XrayApi {
   using Operation = void (XrayApi::*)(const Json& body, HttpReply& reply, const HttpRequest& request);
 
   void Dispatch(Operation operation, bool on_worker, HttpRequest& request, HttpReply& reply);
+  void Run(Operation operation, const Json& body, HttpReply& reply, const HttpRequest& request);
 
   void PutTraceSegments(const Json& body, HttpReply& reply, const HttpRequest& request);
   void PutTelemetryRecords(const Json& body, HttpReply& reply, const HttpRequest& request);

@@ -23,6 +23,7 @@ constexpr size_t kAppendDocuments = 2000;  // documents per store append
 constexpr int kFlushMillis = 20;           // ...or this old, whichever first
 constexpr int kReceiveBufferBytes = 32 << 20;
 constexpr int64_t kMaxAppendsInFlight = 64;  // beyond this the store is behind: drop, counted
+constexpr size_t kMaxQueuedBytes = 64 << 20;  // datagrams waiting to be mapped
 
 }  // namespace
 
@@ -63,6 +64,10 @@ absl::StatusOr<std::unique_ptr<XrayDaemon>> XrayDaemon::Start(const ListenAddres
     pthread_setname_np(pthread_self(), "waggle-xray-udp");
     self->ReceiveLoop();
   });
+  daemon->mapper_ = std::thread([self] {
+    pthread_setname_np(pthread_self(), "waggle-xray-map");
+    self->MapLoop();
+  });
   return daemon;
 }
 
@@ -72,6 +77,7 @@ void XrayDaemon::Stop() {
   if (stopping_.exchange(true)) return;
   if (tcp_) tcp_->Stop();
   if (receiver_.joinable()) receiver_.join();
+  if (mapper_.joinable()) mapper_.join();
   if (udp_fd_ >= 0) close(udp_fd_);
   udp_fd_ = -1;
   for (int i = 0; i < 500 && appends_in_flight_.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -81,11 +87,24 @@ XrayDaemonStats XrayDaemon::Stats() const {
   return {datagrams_.load(), malformed_.load(), stored_.load(), dropped_.load()};
 }
 
+void XrayDaemon::LogMalformed(uint64_t count, std::string_view latest) {
+  malformed_.fetch_add(count, std::memory_order_relaxed);
+  std::lock_guard lock(log_mutex_);
+  malformed_since_log_ += count;
+  int64_t now = UnixSecondsNow();
+  if (now - last_malformed_log_ >= 10) {
+    spdlog::warn("xray: {} malformed datagram(s) since the last report; latest: {}", malformed_since_log_, latest);
+    last_malformed_log_ = now;
+    malformed_since_log_ = 0;
+  }
+}
+
 void XrayDaemon::ReceiveLoop() {
   std::vector<std::vector<char>> buffers(kBatchDatagrams, std::vector<char>(xray::kMaxDocumentBytes + 64));
   std::vector<iovec> iov(kBatchDatagrams);
   std::vector<mmsghdr> messages(kBatchDatagrams);
   std::vector<std::string> pending;
+  size_t pending_bytes = 0;
   auto oldest = std::chrono::steady_clock::now();
   while (!stopping_.load()) {
     for (int i = 0; i < kBatchDatagrams; ++i) {
@@ -95,50 +114,69 @@ void XrayDaemon::ReceiveLoop() {
       messages[i].msg_hdr.msg_iovlen = 1;
     }
     pollfd pfd{udp_fd_, POLLIN, 0};
-    int ready = poll(&pfd, 1, kFlushMillis);
-    if (ready > 0) {
+    if (poll(&pfd, 1, kFlushMillis) > 0) {
       int n = recvmmsg(udp_fd_, messages.data(), kBatchDatagrams, MSG_DONTWAIT, nullptr);
       for (int i = 0; i < n; ++i) {
         datagrams_.fetch_add(1, std::memory_order_relaxed);
         std::string_view datagram(buffers[i].data(), messages[i].msg_len);
         auto document = xray::DocumentInDatagram(datagram);
         if (!document.ok() || (messages[i].msg_hdr.msg_flags & MSG_TRUNC)) {
-          malformed_.fetch_add(1, std::memory_order_relaxed);
-          ++malformed_since_log_;
-          int64_t now = UnixSecondsNow();
-          if (now - last_malformed_log_ >= 10) {
-            spdlog::warn("xray: {} malformed datagram(s) since the last report; latest: {}", malformed_since_log_,
-                         document.ok() ? "truncated past 64 kB" : std::string(document.status().message()));
-            last_malformed_log_ = now;
-            malformed_since_log_ = 0;
-          }
+          LogMalformed(1, document.ok() ? "truncated past 64 kB" : std::string(document.status().message()));
           continue;
         }
         if (pending.empty()) oldest = std::chrono::steady_clock::now();
         pending.emplace_back(*document);
+        pending_bytes += document->size();
       }
     }
     if (!pending.empty() && (pending.size() >= kAppendDocuments ||
                              std::chrono::steady_clock::now() - oldest >= std::chrono::milliseconds(kFlushMillis))) {
-      Flush(pending);
+      Enqueue(pending, pending_bytes);
+      pending_bytes = 0;
     }
   }
-  if (!pending.empty()) Flush(pending);
+  if (!pending.empty()) Enqueue(pending, pending_bytes);
+  {
+    std::lock_guard lock(queue_mutex_);
+    receiver_done_ = true;
+  }
+  queue_ready_.notify_one();
 }
 
-void XrayDaemon::Flush(std::vector<std::string>& documents) {
-  std::vector<std::string_view> views(documents.begin(), documents.end());
-  xray::MappedDocuments mapped = ingest_.Map(views);
-  documents.clear();
-  if (!mapped.unprocessed.empty()) {
-    malformed_.fetch_add(mapped.unprocessed.size(), std::memory_order_relaxed);
-    int64_t now = UnixSecondsNow();
-    if (now - last_malformed_log_ >= 10) {
-      spdlog::warn("xray: {} segment document(s) refused; latest: {}", mapped.unprocessed.size(),
-                   mapped.unprocessed.back().message);
-      last_malformed_log_ = now;
+void XrayDaemon::Enqueue(std::vector<std::string>& documents, size_t bytes) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (queued_bytes_ + bytes <= kMaxQueuedBytes) {
+      queued_bytes_ += bytes;
+      queue_.push_back(std::move(documents));
+      documents.clear();
+      queue_ready_.notify_one();
+      return;
     }
   }
+  dropped_.fetch_add(documents.size(), std::memory_order_relaxed);
+  documents.clear();
+}
+
+void XrayDaemon::MapLoop() {
+  while (true) {
+    std::vector<std::string> documents;
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_ready_.wait(lock, [&] { return receiver_done_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      documents = std::move(queue_.front());
+      queue_.pop_front();
+      for (const std::string& d : documents) queued_bytes_ -= d.size();
+    }
+    Flush(std::move(documents));
+  }
+}
+
+void XrayDaemon::Flush(std::vector<std::string> documents) {
+  std::vector<std::string_view> views(documents.begin(), documents.end());
+  xray::MappedDocuments mapped = ingest_.Map(views);
+  if (!mapped.unprocessed.empty()) LogMalformed(mapped.unprocessed.size(), mapped.unprocessed.back().message);
   if (mapped.events.empty()) return;
   const uint64_t accepted = static_cast<uint64_t>(mapped.accepted);
   if (appends_in_flight_.load() >= kMaxAppendsInFlight) {

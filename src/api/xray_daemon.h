@@ -1,13 +1,20 @@
 // What the X-Ray daemon is to the SDKs, at its address (default 127.0.0.1:2000): UDP
 // datagrams of one segment document each (shared/reference/protocols.md B1), and on TCP the
-// SDKs' unsigned sampling calls. Datagrams are read in batches (recvmmsg) on a thread of
-// their own, mapped, and appended to the store in batches; nothing waits for a sync, so the
-// socket keeps draining. Malformed datagrams are counted and logged at most every 10 s.
+// SDKs' unsigned sampling calls. Datagrams are read in batches (recvmmsg) on a thread that
+// only copies them out, so the socket keeps draining; a second thread parses and maps them
+// and appends to the store in batches, never waiting for a sync. Between the two, a queue
+// bounded in bytes: past it (the store or the mapper is behind) documents are dropped and
+// counted. Malformed datagrams are counted and logged at most every 10 s.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -40,13 +47,22 @@ class XrayDaemon {
  private:
   XrayDaemon(xray::SegmentIngest& ingest) : ingest_(ingest) {}
   void ReceiveLoop();
-  void Flush(std::vector<std::string>& documents);
+  void MapLoop();
+  void Enqueue(std::vector<std::string>& documents, size_t bytes);
+  void Flush(std::vector<std::string> documents);
+  void LogMalformed(uint64_t count, std::string_view latest);
 
   xray::SegmentIngest& ingest_;
   ListenAddress address_;
   int udp_fd_ = -1;
   std::unique_ptr<HttpServer> tcp_;
   std::thread receiver_;
+  std::thread mapper_;
+  std::mutex queue_mutex_;
+  std::condition_variable queue_ready_;
+  std::deque<std::vector<std::string>> queue_;  // guarded by queue_mutex_
+  size_t queued_bytes_ = 0;                     // guarded by queue_mutex_
+  bool receiver_done_ = false;                  // guarded by queue_mutex_
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> appends_in_flight_{0};
 
@@ -54,8 +70,9 @@ class XrayDaemon {
   std::atomic<uint64_t> malformed_{0};
   std::atomic<uint64_t> stored_{0};
   std::atomic<uint64_t> dropped_{0};
-  int64_t last_malformed_log_ = 0;  // receiver thread only
-  uint64_t malformed_since_log_ = 0;
+  std::mutex log_mutex_;
+  int64_t last_malformed_log_ = 0;  // guarded by log_mutex_
+  uint64_t malformed_since_log_ = 0;  // guarded by log_mutex_
 };
 
 }  // namespace waggle::api

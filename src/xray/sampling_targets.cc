@@ -33,8 +33,12 @@ absl::StatusOr<Json> SamplingTargets::Report(const Json& request, const std::vec
   for (const Json& d : *docs) {
     SamplingStatistics s;
     if (!d.is_object()) continue;
-    s.rule_name = d.value("RuleName", "");
-    s.client_id = d.value("ClientID", "");
+    auto text = [&](const char* key) {
+      auto it = d.find(key);
+      return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    s.rule_name = text("RuleName");
+    s.client_id = text("ClientID");
     auto number = [&](const char* key) -> int64_t {
       auto it = d.find(key);
       return it != d.end() && it->is_number() ? std::max<int64_t>(0, it->get<int64_t>()) : 0;

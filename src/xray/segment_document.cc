@@ -228,16 +228,26 @@ absl::StatusOr<std::string_view> DocumentInDatagram(std::string_view datagram) {
   return document;
 }
 
-absl::StatusOr<MappedDocument> MapSegmentDocument(std::string_view document, std::string_view service_of_parent) {
+absl::StatusOr<Json> ParseSegmentDocument(std::string_view document) {
   if (document.size() > kMaxDocumentBytes) {
     return absl::InvalidArgumentError(StrCat("document is ", document.size(), " bytes; X-Ray's limit is 64 kB"));
   }
-  Json doc;
   try {
-    doc = Json::parse(document);
+    Json doc = Json::parse(document);
+    if (!doc.is_object()) return absl::InvalidArgumentError("a segment document must be a JSON object");
+    return doc;
   } catch (const Json::parse_error& e) {
     return absl::InvalidArgumentError(StrCat("not JSON at byte ", e.byte, ": ", e.what()));
   }
+}
+
+absl::StatusOr<MappedDocument> MapSegmentDocument(std::string_view document, std::string_view service_of_parent) {
+  ASSIGN_OR_RETURN(Json doc, ParseSegmentDocument(document));
+  return MapSegmentDocument(doc, document, service_of_parent);
+}
+
+absl::StatusOr<MappedDocument> MapSegmentDocument(const Json& doc, std::string_view document,
+                                                  std::string_view service_of_parent) {
   if (!doc.is_object()) return absl::InvalidArgumentError("a segment document must be a JSON object");
   auto trace_text = Get<std::string>(doc, "trace_id");
   if (!trace_text) return absl::InvalidArgumentError("trace_id: required, e.g. 1-5759e988-bd862e3fe1be46a994272793");

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/status/statusor.h"
 #include "model/event.h"
 
@@ -32,9 +34,16 @@ struct MappedDocument {
   std::string segment_name;          // empty for a subsegment sent alone
 };
 
-// Parses and maps one document. `service_of_parent` names the service for a subsegment sent
-// alone (its segment's name when the caller knows it; empty otherwise). InvalidArgument
-// names the field at fault.
+// Parses one document (at most kMaxDocumentBytes of JSON). InvalidArgument says where it fails.
+absl::StatusOr<nlohmann::json> ParseSegmentDocument(std::string_view document);
+
+// Maps a parsed document; `document` is its text, kept as sent. `service_of_parent` names the
+// service for a subsegment sent alone (its segment's name when the caller knows it; empty
+// otherwise). InvalidArgument names the field at fault.
+absl::StatusOr<MappedDocument> MapSegmentDocument(const nlohmann::json& parsed, std::string_view document,
+                                                  std::string_view service_of_parent);
+
+// Both of the above.
 absl::StatusOr<MappedDocument> MapSegmentDocument(std::string_view document,
                                                   std::string_view service_of_parent = {});
 

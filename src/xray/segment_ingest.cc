@@ -28,18 +28,24 @@ MappedDocuments SegmentIngest::Map(const std::vector<std::string_view>& document
   MappedDocuments out;
   for (std::string_view document : documents) {
     // A subsegment sent alone names only its parent: find that parent's service.
-    std::string parent_service;
-    nlohmann::json peek = nlohmann::json::parse(document, nullptr, false);
-    std::string id;
-    if (peek.is_object()) {
-      id = peek.value("id", "");
-      if (peek.value("type", "") == "subsegment") {
-        auto trace = ParseXrayTraceId(peek.value("trace_id", ""));
-        auto parent = model::SpanId::FromHex(peek.value("parent_id", ""));
-        if (trace && parent) parent_service = ServiceOf({*trace, *parent});
-      }
+    auto parsed = ParseSegmentDocument(document);
+    if (!parsed.ok()) {
+      out.unprocessed.push_back({"", std::string(parsed.status().message())});
+      continue;
     }
-    auto mapped = MapSegmentDocument(document, parent_service);
+    // value() throws on a key of another type: read strings only.
+    auto text = [&](const char* key) {
+      auto it = parsed->find(key);
+      return it != parsed->end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    std::string id = text("id");
+    std::string parent_service;
+    if (text("type") == "subsegment") {
+      auto trace = ParseXrayTraceId(text("trace_id"));
+      auto parent = model::SpanId::FromHex(text("parent_id"));
+      if (trace && parent) parent_service = ServiceOf({*trace, *parent});
+    }
+    auto mapped = MapSegmentDocument(*parsed, document, parent_service);
     if (!mapped.ok()) {
       out.unprocessed.push_back({id, std::string(mapped.status().message())});
       continue;

@@ -5,7 +5,8 @@
 #pragma once
 
 #include <deque>
-#include <map>
+#include <cstring>
+#include <unordered_map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -39,13 +40,21 @@ class SegmentIngest {
 
  private:
   using SegmentKey = std::pair<model::TraceId, model::SpanId>;
+  struct SegmentKeyHash {
+    size_t operator()(const SegmentKey& key) const {
+      uint64_t span;
+      std::memcpy(&span, key.second.bytes.data(), sizeof span);
+      return model::TraceIdHash()(key.first) ^ (span * 0x9e3779b97f4a7c15ull);
+    }
+  };
   std::string ServiceOf(const SegmentKey& key);
   void Remember(const std::vector<model::Event>& events, const std::string& service);
 
   store::Store& store_;
   const size_t capacity_;
   std::mutex mutex_;
-  std::map<SegmentKey, std::string> services_;  // guarded by mutex_; span id -> its service
+  // A hash map: a std::map of 200k keys was 10% of UDP ingest time in memcmp.
+  std::unordered_map<SegmentKey, std::string, SegmentKeyHash> services_;  // guarded by mutex_
   std::deque<SegmentKey> order_;                // guarded by mutex_; oldest first, for eviction
 };
 

@@ -272,7 +272,8 @@ std::vector<std::pair<std::string, std::string>> SegmentDocuments(const XrayTrac
   }
   for (auto& [parent, docs] : loose) {  // parents never arrived: the subsegments alone
     for (OrderedJson& doc : docs) {
-      out.emplace_back(doc.value("id", ""), doc.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
+      auto id = doc.find("id");
+      out.emplace_back(id != doc.end() && id->is_string() ? id->get<std::string>() : "", doc.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
     }
   }
   for (const XrayNode& n : trace.nodes) {

@@ -214,6 +214,18 @@ absl::StatusOr<std::unique_ptr<XrayConfigStore>> XrayConfigStore::Open(const std
   if (doc.is_discarded() || !doc.is_object()) {
     return absl::DataLossError(StrCat(path, ": not valid JSON; fix or move it away to start with no rules and groups"));
   }
+  // Read with value(), which throws on a wrong type: a hand-edited file is reported, not fatal.
+  try {
+    RETURN_IF_NOT_OK(store->Load(doc));
+  } catch (const Json::exception& e) {
+    return absl::DataLossError(StrCat(path, ": ", e.what()));
+  }
+  return store;
+}
+
+absl::Status XrayConfigStore::Load(const Json& doc) {
+  const std::string& path = path_;
+  XrayConfigStore* store = this;
   store->rules_.clear();
   bool has_default = false;
   for (const Json& record : doc.value("rules", Json::array())) {
@@ -234,7 +246,7 @@ absl::StatusOr<std::unique_ptr<XrayConfigStore>> XrayConfigStore::Open(const std
     store->groups_.push_back(std::move(group));
   }
   store->last_rule_modification_ = doc.value("last_rule_modification", 0.0);
-  return store;
+  return absl::OkStatus();
 }
 
 absl::Status XrayConfigStore::Save() {

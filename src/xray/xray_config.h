@@ -81,6 +81,7 @@ class XrayConfigStore {
 
  private:
   explicit XrayConfigStore(std::string path) : path_(std::move(path)) {}
+  absl::Status Load(const nlohmann::json& doc);  // at Open, before sharing
   absl::Status Save();  // callers hold mutex_
   const SamplingRule* FindRuleLocked(std::string_view name_or_arn) const;
   const Group* FindGroupLocked(std::string_view name_or_arn) const;
