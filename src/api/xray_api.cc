@@ -311,6 +311,15 @@ absl::StatusOr<xray::XrayTrace> XrayApi::LoadTrace(const model::TraceId& id) {
   return xray::BuildXrayTrace(id, *events);
 }
 
+absl::StatusOr<std::vector<xray::XrayTrace>> XrayApi::LoadTraces(const std::vector<model::TraceId>& ids) {
+  auto events = store_.FindTraces(ids);
+  if (!events.ok()) return events.status();
+  std::vector<xray::XrayTrace> traces;
+  traces.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) traces.push_back(xray::BuildXrayTrace(ids[i], (*events)[i]));
+  return traces;
+}
+
 absl::StatusOr<std::vector<model::TraceId>> XrayApi::CandidateTraces(double start, double end, size_t limit) {
   query::QuerySpec spec;
   spec.calculations = {query::Calculation{query::CalculationOp::kCount, ""}};
@@ -356,12 +365,12 @@ absl::StatusOr<std::vector<xray::XrayTrace>> XrayApi::MatchingTraces(double star
                                                                      const xray::FilterExpression& filter) {
   auto ids = CandidateTraces(start, end, options_.max_graph_traces);
   if (!ids.ok()) return ids.status();
+  auto loaded = LoadTraces(*ids);
+  if (!loaded.ok()) return loaded.status();
   std::vector<xray::XrayTrace> traces;
   auto groups = Groups();
-  for (const model::TraceId& id : *ids) {
-    auto trace = LoadTrace(id);
-    if (!trace.ok()) return trace.status();
-    if (filter.Matches(*trace, groups)) traces.push_back(std::move(*trace));
+  for (xray::XrayTrace& trace : *loaded) {
+    if (!trace.nodes.empty() && filter.Matches(trace, groups)) traces.push_back(std::move(trace));
   }
   return traces;
 }
@@ -418,11 +427,12 @@ void XrayApi::GetTraceSummaries(const Json& body, HttpReply& reply, const HttpRe
   size_t at = std::min(offset, ids->size());
   const size_t stop = std::min(ids->size(), at + options_.traces_per_page);
   const size_t processed = stop - at;
-  for (; at < stop; ++at) {
-    auto trace = LoadTrace((*ids)[at]);
-    if (!trace.ok()) return reply(XrayError(request, trace.status()));
-    if (trace->nodes.empty() || !filter->Matches(*trace, groups)) continue;
-    summaries.push_back(xray::TraceSummary(*trace));
+  auto traces = LoadTraces(std::vector<model::TraceId>(ids->begin() + static_cast<ptrdiff_t>(at),
+                                                       ids->begin() + static_cast<ptrdiff_t>(stop)));
+  if (!traces.ok()) return reply(XrayError(request, traces.status()));
+  for (const xray::XrayTrace& trace : *traces) {
+    if (trace.nodes.empty() || !filter->Matches(trace, groups)) continue;
+    summaries.push_back(xray::TraceSummary(trace));
   }
   Json out = {{"TraceSummaries", std::move(summaries)},
               {"ApproximateTime", std::floor(NowSeconds())},

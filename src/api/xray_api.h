@@ -77,6 +77,7 @@ class XrayApi {
   // Root spans that started in [start, end), as trace ids, newest X-Ray ids first.
   absl::StatusOr<std::vector<model::TraceId>> CandidateTraces(double start, double end, size_t limit);
   absl::StatusOr<xray::XrayTrace> LoadTrace(const model::TraceId& id);
+  absl::StatusOr<std::vector<xray::XrayTrace>> LoadTraces(const std::vector<model::TraceId>& ids);
   xray::FilterExpression::GroupLookup Groups() const;
   // The traces of [start, end) matching `filter`, at most max_graph_traces.
   absl::StatusOr<std::vector<xray::XrayTrace>> MatchingTraces(double start, double end, const xray::FilterExpression& filter);

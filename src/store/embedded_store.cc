@@ -220,6 +220,38 @@ absl::StatusOr<std::vector<model::Event>> EmbeddedStore::FindTrace(const model::
   return out;
 }
 
+absl::StatusOr<std::vector<std::vector<model::Event>>> EmbeddedStore::FindTraces(
+    const std::vector<model::TraceId>& trace_ids) {
+  std::vector<std::vector<model::Event>> out(trace_ids.size());
+  std::vector<std::vector<model::Event>> head_events(trace_ids.size());
+  std::vector<std::shared_ptr<const Head>> heads;
+  std::vector<std::shared_ptr<PartReader>> parts;
+  {
+    std::lock_guard lock(mutex_);
+    for (size_t i = 0; i < trace_ids.size(); ++i) head_events[i] = head_->FindTrace(trace_ids[i]);
+    for (const FrozenHead& f : frozen_) heads.push_back(f.head);
+    parts = parts_;
+  }
+  for (const auto& part : parts) {
+    RETURN_IF_NOT_OK(part->FindTraces(trace_ids, [&](size_t i, model::Event e) { out[i].push_back(std::move(e)); }));
+  }
+  for (const auto& head : heads) {
+    for (size_t i = 0; i < trace_ids.size(); ++i) {
+      for (model::Event& e : head->FindTrace(trace_ids[i])) out[i].push_back(std::move(e));
+    }
+  }
+  // The same order as FindTrace: parts, frozen heads, then the live head.
+  for (size_t i = 0; i < trace_ids.size(); ++i) {
+    for (model::Event& e : head_events[i]) out[i].push_back(std::move(e));
+  }
+  for (auto& events : out) {
+    std::stable_sort(events.begin(), events.end(), [](const model::Event& a, const model::Event& b) {
+      return a.time_unix_nano < b.time_unix_nano;
+    });
+  }
+  return out;
+}
+
 absl::StatusOr<ScanUnits> EmbeddedStore::Scan(const ScanRange& range) {
   std::vector<std::shared_ptr<const Head::Record>> records;
   std::vector<std::shared_ptr<PartReader>> parts;

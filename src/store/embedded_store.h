@@ -78,6 +78,7 @@ class EmbeddedStore final : public Store {
 
   void Append(std::vector<model::Event> events, AppendCallback done) override;
   absl::StatusOr<std::vector<model::Event>> FindTrace(const model::TraceId& trace_id) override;
+  absl::StatusOr<std::vector<std::vector<model::Event>>> FindTraces(const std::vector<model::TraceId>& trace_ids) override;
   absl::StatusOr<ScanUnits> Scan(const ScanRange& range) override;
   void Close() override;
 

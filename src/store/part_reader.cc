@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <map>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -285,6 +286,39 @@ absl::StatusOr<std::vector<model::Event>> PartReader::FindTrace(const model::Tra
     for (model::Event& e : EventsOf(columns, begin, end)) out.push_back(std::move(e));
   }
   return out;
+}
+
+absl::Status PartReader::FindTraces(const std::vector<model::TraceId>& trace_ids,
+                                    const std::function<void(size_t, model::Event)>& found) const {
+  // Block -> the wanted traces that may be in it (blocks are in trace order; see FindTrace).
+  std::map<size_t, std::vector<size_t>> wanted;
+  const auto& blocks = footer_.blocks;
+  for (size_t i = 0; i < trace_ids.size(); ++i) {
+    const model::TraceId& id = trace_ids[i];
+    if (!MayContainTrace(id)) continue;
+    auto it = std::lower_bound(blocks.begin(), blocks.end(), id,
+                               [](const BlockMeta& b, const model::TraceId& t) { return b.last_trace < t; });
+    for (; it != blocks.end() && it->first_trace <= id; ++it) wanted[static_cast<size_t>(it - blocks.begin())].push_back(i);
+  }
+  for (const auto& [block, indexes] : wanted) {
+    ASSIGN_OR_RETURN(std::vector<ColumnValues> columns, ReadBlock(block));
+    const ColumnValues& ids = columns[static_cast<size_t>(FixedColumn::kTraceId)];
+    const uint32_t rows = blocks[block].rows;
+    for (size_t index : indexes) {
+      // Rows of a block are sorted by trace id: binary search the run of this trace.
+      const model::TraceId& id = trace_ids[index];
+      uint32_t lo = 0, hi = rows;
+      while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (IdAt<model::TraceId>(ids, mid) < id) lo = mid + 1; else hi = mid;
+      }
+      uint32_t end = lo;
+      while (end < rows && IdAt<model::TraceId>(ids, end) == id) ++end;
+      if (lo == end) continue;
+      for (model::Event& e : EventsOf(columns, lo, end)) found(index, std::move(e));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace waggle::store

@@ -5,6 +5,7 @@
 // removes its file (the last reader closes it).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ class PartReader {
   bool MayContainTrace(const model::TraceId& trace_id) const;
   // The trace's events in this part, in (start time) order; empty when absent.
   absl::StatusOr<std::vector<model::Event>> FindTrace(const model::TraceId& trace_id) const;
+  // Events of each of `trace_ids` in this part, reading each block once: found(i, event) for
+  // the events of trace_ids[i].
+  absl::Status FindTraces(const std::vector<model::TraceId>& trace_ids,
+                          const std::function<void(size_t, model::Event)>& found) const;
 
   // One column of a block (reading the column it is encoded against too, if any).
   absl::StatusOr<ColumnValues> ReadColumn(size_t block, size_t column) const;

@@ -4,6 +4,17 @@
 
 namespace waggle::store {
 
+absl::StatusOr<std::vector<std::vector<model::Event>>> Store::FindTraces(const std::vector<model::TraceId>& trace_ids) {
+  std::vector<std::vector<model::Event>> out;
+  out.reserve(trace_ids.size());
+  for (const model::TraceId& id : trace_ids) {
+    auto events = FindTrace(id);
+    if (!events.ok()) return events.status();
+    out.push_back(std::move(*events));
+  }
+  return out;
+}
+
 absl::Status AppendAndWait(Store& store, std::vector<model::Event> events) {
   std::promise<absl::Status> result;
   auto future = result.get_future();

@@ -29,6 +29,11 @@ class Store {
   // when the trace is unknown.
   virtual absl::StatusOr<std::vector<model::Event>> FindTrace(const model::TraceId& trace_id) = 0;
 
+  // Several traces at once: out[i] holds trace_ids[i]'s events (by start time). Stores
+  // override it to read each block once for all the traces in it; by default, FindTrace each.
+  virtual absl::StatusOr<std::vector<std::vector<model::Event>>> FindTraces(
+      const std::vector<model::TraceId>& trace_ids);
+
   // A consistent snapshot of what a query over `range` must read: every acknowledged event
   // in it is in exactly one unit (units may hold rows outside the range too).
   virtual absl::StatusOr<ScanUnits> Scan(const ScanRange& range) = 0;

@@ -443,7 +443,7 @@ class Evaluator {
         return Edge(n, scope.trace);
       case Node::Kind::kId:
         for (const XrayNode& x : scope.trace.nodes) {
-          if (x.name != n.names[0]) continue;
+          if ((x.is_segment ? x.name : x.CalleeName()) != n.names[0]) continue;
           if (n.names[1].empty() || x.origin == n.names[1] || (!x.is_segment && InferredType(x) == n.names[1])) return true;
         }
         return false;
@@ -456,7 +456,7 @@ class Evaluator {
   }
 
   static std::string InferredType(const XrayNode& x) {
-    if (x.namespace_ == "aws") return StrCat("AWS::", x.name);
+    if (x.namespace_ == "aws") return StrCat("AWS::", x.CalleeName());
     if (x.namespace_ == "remote") return "remote";
     return "";
   }
@@ -567,7 +567,7 @@ class Evaluator {
       const XrayNode& x = trace.nodes[i];
       const bool inferred = !x.is_segment && !InferredType(x).empty() && !HasCalleeSegment(trace, static_cast<int>(i));
       if (!x.is_segment && !inferred) continue;
-      if (!n.names.empty() && x.name != n.names[0]) continue;
+      if (!n.names.empty() && (x.is_segment ? x.name : x.CalleeName()) != n.names[0]) continue;
       if (n.children.empty()) return true;
       Scope scope = x.is_segment ? SegmentScope(trace, static_cast<int>(i)) : Scope{trace, {static_cast<int>(i)}, &x, false};
       if (Eval(*n.children[0], scope)) return true;
@@ -590,7 +590,7 @@ class Evaluator {
       for (int c : call.children) {
         if (trace.nodes[c].is_segment && trace.nodes[c].name == n.names[1]) to_target = true;
       }
-      if (!to_target && !(call.name == n.names[1] && !InferredType(call).empty())) continue;
+      if (!to_target && !(call.CalleeName() == n.names[1] && !InferredType(call).empty())) continue;
       if (n.children.empty()) return true;
       if (Eval(*n.children[0], Scope{trace, {static_cast<int>(i)}, &call, false})) return true;
     }

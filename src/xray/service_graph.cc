@@ -13,7 +13,7 @@ namespace {
 using Json = nlohmann::json;
 
 std::string InferredType(const XrayNode& x) {
-  if (x.namespace_ == "aws") return StrCat("AWS::", x.name);
+  if (x.namespace_ == "aws") return StrCat("AWS::", x.CalleeName());
   if (x.namespace_ == "remote") return "remote";
   return "";
 }
@@ -139,7 +139,7 @@ class Graph {
       if (callee_sent_segment) continue;
       const std::string type = InferredType(x);
       if (type.empty()) continue;
-      GraphNode& inferred = Node(x.name, type);
+      GraphNode& inferred = Node(x.CalleeName(), type);
       inferred.inferred = true;
       Widen(inferred, x);
       inferred.stats.Add(x);

@@ -89,7 +89,18 @@ XrayNode NodeFromEvent(const model::Event& event) {
     // OTLP: segments are decided once parents are known (see BuildXrayTrace).
     n.name = event.name;
     n.user = f.String({"enduser.id", "user.id"});
-    if (event.kind == model::SpanKind::kClient || event.kind == model::SpanKind::kProducer) n.namespace_ = "remote";
+    if (event.kind == model::SpanKind::kClient || event.kind == model::SpanKind::kProducer) {
+      n.namespace_ = "remote";
+      n.remote_name = f.String({"peer.service", "server.address", "net.peer.name", "db.system"});
+      if (n.remote_name.empty() && !n.http_url.empty()) {
+        // scheme://host[:port]/... -> host
+        std::string_view url = n.http_url;
+        size_t start = url.find("://");
+        start = start == std::string_view::npos ? 0 : start + 3;
+        size_t end = url.find_first_of(":/?", start);
+        n.remote_name = std::string(url.substr(start, end == std::string_view::npos ? url.npos : end - start));
+      }
+    }
     if (event.status_code == model::StatusCode::kError) {
       if (n.http_status >= 400 && n.http_status < 500) {
         n.error = true;

@@ -21,6 +21,9 @@ struct XrayNode {
   std::string service;    // the owning segment's name
   std::string origin;     // segment type, e.g. AWS::EC2::Instance (may be empty)
   std::string namespace_;  // subsegments: "remote", "aws", "local" or empty
+  // OTLP client spans: the service called (peer.service, server.address, net.peer.name,
+  // db.system, the URL's host), which names the inferred node; empty otherwise.
+  std::string remote_name;
   bool is_segment = false;
   bool in_progress = false;
   bool error = false;
@@ -51,6 +54,8 @@ struct XrayNode {
   double Duration() const { return end > start ? std::round((end - start) * 1e6) / 1e6 : 0; }
   bool Ok() const { return !error && !fault && !throttle; }
   const model::AttributeValue* Annotation(std::string_view key) const;
+  // The name of the service node a call is drawn as (remote_name, else the name).
+  const std::string& CalleeName() const { return remote_name.empty() ? name : remote_name; }
 };
 
 struct XrayTrace {

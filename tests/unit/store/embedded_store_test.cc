@@ -110,6 +110,33 @@ TEST_F(EmbeddedStoreTest, FlushWritesPartsAndTrimsTheLog) {
   EXPECT_EQ((*store)->FindTrace(Trace(TraceHex(19)))->size(), 2u);
 }
 
+// FindTraces (one read per block for many traces) must give what FindTrace gives, for
+// traces in parts (two blocks of 8192 rows here), in the head, in both, and unknown ones.
+TEST_F(EmbeddedStoreTest, FindTracesMatchesFindTrace) {
+  auto store = EmbeddedStore::Open(options);
+  ASSERT_TRUE(store.ok());
+  std::vector<model::Event> batch;
+  for (int t = 0; t < 3000; ++t) {
+    for (int s = 1; s <= 3; ++s) batch.push_back(Span(TraceHex(t), "000000000000000" + std::to_string(s), now + t + s));
+  }
+  ASSERT_TRUE(AppendAndWait(**store, std::move(batch)).ok());
+  ASSERT_TRUE((*store)->FlushAndCompact().ok());
+  ASSERT_TRUE(AppendAndWait(**store, {Span(TraceHex(10), "0000000000000009", now + 50), Span(TraceHex(5000), "0000000000000001", now)}).ok());
+  std::vector<model::TraceId> ids;
+  for (int t : {0, 1, 10, 1234, 2730, 2731, 2999, 5000, 7777, 10}) ids.push_back(Trace(TraceHex(t)));
+  auto found = (*store)->FindTraces(ids);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->size(), ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto one = (*store)->FindTrace(ids[i]);
+    ASSERT_TRUE(one.ok());
+    EXPECT_EQ((*found)[i], *one) << ids[i].ToHex();
+  }
+  EXPECT_EQ((*found)[2].size(), 4u);  // part + head
+  EXPECT_EQ((*found)[7].size(), 1u);  // head only
+  EXPECT_TRUE((*found)[8].empty());
+}
+
 TEST_F(EmbeddedStoreTest, MergesKeepThePartCountBounded) {
   auto store = EmbeddedStore::Open(options);
   ASSERT_TRUE(store.ok());
