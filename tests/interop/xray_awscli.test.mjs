@@ -79,6 +79,7 @@ before(async () => {
 after(async () => { await waggle?.stop(); waggle?.cleanup(); });
 
 test('the tutorial commands work with every aws CLI', async () => {
+  const sentByCli = [];  // traces put with put-trace-segments by the CLIs before
   for (const cli of clis) {
     const suffix = clis.indexOf(cli) === 0 ? '' : 'V1';
     const group = await aws(cli, ['create-group', '--group-name', `Cruddur${suffix}`, '--filter-expression', 'service("backend-flask")']);
@@ -110,7 +111,7 @@ test('the tutorial commands work with every aws CLI', async () => {
     assert.equal(summary.ResponseTime, 0.25);
 
     const all = await aws(cli, ['get-trace-summaries', '--start-time', String(now - 120), '--end-time', String(now + 60)]);
-    assert.deepEqual(all.TraceSummaries.map((s) => s.Id).sort(), Object.values(traces).sort());
+    assert.deepEqual(all.TraceSummaries.map((s) => s.Id).sort(), [...Object.values(traces), ...sentByCli].sort());
     const byGroup = await aws(cli, ['get-trace-summaries', '--start-time', String(now - 120), '--end-time', String(now + 60),
       '--filter-expression', `group.name = "Cruddur${suffix}" AND !fault`]);
     assert.deepEqual(byGroup.TraceSummaries.map((s) => s.Id), [traces.ok]);
@@ -149,6 +150,18 @@ test('the tutorial commands work with every aws CLI', async () => {
     const grouped = await aws(cli, ['get-service-graph', '--start-time', String(now - 120), '--end-time', String(now + 60),
       '--group-name', `Cruddur${suffix}`]);
     assert.ok(!grouped.Services.some((s) => s.Name === 'frontend'));
+
+    const sentId = xrayTraceId(now);
+    sentByCli.push(sentId);
+    const sent = { trace_id: sentId, id: segmentId(), name: 'cli-sent', start_time: now, end_time: now + 0.5,
+      annotations: { via: cli } };
+    const put = await aws(cli, ['put-trace-segments', '--trace-segment-documents', JSON.stringify(sent), '{"name":"broken"}']);
+    assert.equal(put.UnprocessedTraceSegments.length, 1);
+    assert.match(put.UnprocessedTraceSegments[0].Message, /trace_id/);
+    const back = await aws(cli, ['batch-get-traces', '--trace-ids', sentId]);
+    assert.deepEqual(JSON.parse(back.Traces[0].Segments[0].Document), sent);
+    const lookup = await (await fetch(waggle.url(`/api/traces/${sentId}`))).json();
+    assert.equal(lookup.resourceSpans[0].scopeSpans[0].spans[0].name, 'cli-sent');
 
     const rules = await aws(cli, ['get-sampling-rules']);
     assert.ok(rules.SamplingRuleRecords.some((r) => r.SamplingRule.RuleName === 'Default' && r.SamplingRule.Priority === 10000));
