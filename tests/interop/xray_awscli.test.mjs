@@ -206,3 +206,30 @@ test('rules and groups survive a restart', async () => {
   await aws(clis[0], ['delete-sampling-rule', '--rule-name', 'Cruddur']);
   assert.ok(!(await aws(clis[0], ['get-groups'])).Groups.some((g) => g.GroupName === 'Cruddur'));
 });
+
+test('the daemon port counts malformed datagrams, and a completed document replaces its in-progress one', async () => {
+  const before = (await (await fetch(waggle.url('/api/status'))).json()).xray_udp;
+  const traceId = xrayTraceId(now);
+  const id = segmentId();
+  const open = { trace_id: traceId, id, name: 'slow-job', start_time: now, in_progress: true };
+  const done = { trace_id: traceId, id, name: 'slow-job', start_time: now, end_time: now + 3, error: true };
+  await sendDatagrams(waggle.xray, [
+    'not a datagram',
+    '{"format":"xml","version":1}\n{}',
+    '{"format":"json","version":1}\n{"trace_id":"1-abc","id":"x"}',
+    done,   // the completed document first...
+    open,   // ...then the in-progress one it replaces, arriving late
+  ]);
+  const status = await eventually(async () => {
+    const s = (await (await fetch(waggle.url('/api/status'))).json()).xray_udp;
+    return s.datagrams - before.datagrams === 5 && s.documents_stored - before.documents_stored === 2 ? s : undefined;
+  });
+  assert.equal(status.malformed - before.malformed, 3);
+  const traces = await aws(clis[0], ['batch-get-traces', '--trace-ids', traceId]);
+  assert.deepEqual(traces.Traces[0].Segments.map((s) => JSON.parse(s.Document)), [done]);
+  assert.equal(traces.Traces[0].Duration, 3);
+  const summaries = await aws(clis[0], ['get-trace-summaries', '--start-time', String(now - 5), '--end-time', String(now + 5),
+    '--filter-expression', 'service("slow-job") { error } AND duration >= 3']);
+  assert.deepEqual(summaries.TraceSummaries.map((s) => s.Id), [traceId]);
+  assert.equal(summaries.TraceSummaries[0].IsPartial, false);
+});
