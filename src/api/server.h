@@ -71,13 +71,13 @@ class Server {
   std::unique_ptr<xray::XrayConfigStore> xray_config_;
   std::unique_ptr<xray::SegmentIngest> segment_ingest_;
   std::unique_ptr<XrayApi> xray_api_;
-  std::unique_ptr<XrayDaemon> xray_daemon_;
   ListenAddress http_address_;
   ListenAddress grpc_address_;
 
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<XrayDaemon> xray_daemon_;  // after io_: its TCP listener is an io_ object
   std::unique_ptr<grpc::Server> grpc_;
   std::vector<std::thread> io_threads_;
 

@@ -75,9 +75,10 @@ absl::StatusOr<std::pair<double, double>> TimeRange(const Json& body) {
   auto start = TimeField(body, "StartTime");
   auto end = TimeField(body, "EndTime");
   if (!start || !end) return absl::InvalidArgumentError("StartTime and EndTime are required, as epoch seconds");
-  if (!std::isfinite(*start) || !std::isfinite(*end) || *end <= *start) {
-    return absl::InvalidArgumentError("EndTime must be after StartTime");
+  if (!std::isfinite(*start) || !std::isfinite(*end) || *start < 0 || *end > 1e11) {
+    return absl::InvalidArgumentError("StartTime and EndTime: epoch seconds");
   }
+  if (*end <= *start) return absl::InvalidArgumentError("EndTime must be after StartTime");
   return std::make_pair(*start, *end);
 }
 
@@ -487,7 +488,10 @@ void XrayApi::GetTimeSeriesServiceStatistics(const Json& body, HttpReply& reply,
   auto entity = xray::FilterExpression::Parse(StringField(body, "EntitySelectorExpression"));
   if (!entity.ok()) return reply(XrayError(request, entity.status()));
   int64_t period = 60;
-  if (auto p = body.find("Period"); p != body.end() && p->is_number()) period = p->get<int64_t>();
+  if (auto p = body.find("Period"); p != body.end() && p->is_number()) {
+    const double v = p->get<double>();
+    period = std::isfinite(v) && std::abs(v) < 1e9 ? static_cast<int64_t>(v) : -1;
+  }
   if (period < 60 || period % 60 != 0) {
     return reply(XrayError(request, absl::InvalidArgumentError("Period: a multiple of 60 seconds")));
   }

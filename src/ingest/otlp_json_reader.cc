@@ -67,7 +67,10 @@ class Reader {
   absl::Status ReadRequest(element root,
                            opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* out) {
     if (!root.is_object()) return path_.Error("expected a JSON object (ExportTraceServiceRequest)");
-    for (auto [key, value] : AsObject(root)) {
+    for (simdjson::dom::key_value_pair key_value : AsObject(root)) {
+      // Named copies, not structured bindings, here and below: lambdas capture them, which clang 14 refuses.
+      std::string_view key = key_value.key;
+      element value = key_value.value;
       if (Is(key, "resourceSpans", "resource_spans")) {
         RETURN_IF_NOT_OK(ForEach(key, value, [&](element item) {
           return ReadResourceSpans(item, out->add_resource_spans());
@@ -235,7 +238,9 @@ class Reader {
     if (depth > kMaxValueDepth) {
       return path_.Error(StrCat("attribute values nest deeper than ", kMaxValueDepth, " levels"));
     }
-    for (auto [key, item] : AsObject(value)) {
+    for (simdjson::dom::key_value_pair key_item : AsObject(value)) {
+      std::string_view key = key_item.key;
+      element item = key_item.value;
       if (item.is_null()) continue;
       absl::Status status = InField(key, [&]() -> absl::Status {
         if (Is(key, "stringValue", "string_value")) {
@@ -270,7 +275,9 @@ class Reader {
         if (Is(key, "arrayValue", "array_value")) {
           RETURN_IF_NOT_OK(ExpectObject(item, "ArrayValue"));
           auto* array = out->mutable_array_value();
-          for (auto [k, v] : AsObject(item)) {
+          for (simdjson::dom::key_value_pair k_v : AsObject(item)) {
+            std::string_view k = k_v.key;
+            element v = k_v.value;
             if (k != "values") continue;
             RETURN_IF_NOT_OK(ForEach(k, v, [&](element e) {
               return ReadAnyValue(e, array->add_values(), depth + 1);
@@ -281,7 +288,9 @@ class Reader {
         if (Is(key, "kvlistValue", "kvlist_value")) {
           RETURN_IF_NOT_OK(ExpectObject(item, "KeyValueList"));
           auto* list = out->mutable_kvlist_value();
-          for (auto [k, v] : AsObject(item)) {
+          for (simdjson::dom::key_value_pair k_v : AsObject(item)) {
+            std::string_view k = k_v.key;
+            element v = k_v.value;
             if (k != "values") continue;
             RETURN_IF_NOT_OK(ForEach(k, v, [&](element e) {
               return ReadKeyValue(e, list->add_values(), depth + 1);
@@ -298,7 +307,9 @@ class Reader {
 
   absl::Status ReadKeyValue(element value, common_pb::KeyValue* out, int depth = 0) {
     RETURN_IF_NOT_OK(ExpectObject(value, "KeyValue"));
-    for (auto [key, item] : AsObject(value)) {
+    for (simdjson::dom::key_value_pair key_item : AsObject(value)) {
+      std::string_view key = key_item.key;
+      element item = key_item.value;
       if (key == "key") {
         RETURN_IF_NOT_OK(InField(key, [&] { return ReadString(item, out->mutable_key()); }));
       } else if (key == "value") {
@@ -316,13 +327,17 @@ class Reader {
 
   absl::Status ReadResourceSpans(element value, trace_pb::ResourceSpans* out) {
     RETURN_IF_NOT_OK(ExpectObject(value, "ResourceSpans"));
-    for (auto [key, item] : AsObject(value)) {
+    for (simdjson::dom::key_value_pair key_item : AsObject(value)) {
+      std::string_view key = key_item.key;
+      element item = key_item.value;
       if (key == "resource") {
         if (item.is_null()) continue;
         RETURN_IF_NOT_OK(InField(key, [&]() -> absl::Status {
           RETURN_IF_NOT_OK(ExpectObject(item, "Resource"));
           auto* resource = out->mutable_resource();
-          for (auto [k, v] : AsObject(item)) {
+          for (simdjson::dom::key_value_pair k_v : AsObject(item)) {
+            std::string_view k = k_v.key;
+            element v = k_v.value;
             if (k == "attributes") RETURN_IF_NOT_OK(ReadAttributes(k, v, resource));
           }
           return absl::OkStatus();
@@ -340,13 +355,17 @@ class Reader {
 
   absl::Status ReadScopeSpans(element value, trace_pb::ScopeSpans* out) {
     RETURN_IF_NOT_OK(ExpectObject(value, "ScopeSpans"));
-    for (auto [key, item] : AsObject(value)) {
+    for (simdjson::dom::key_value_pair key_item : AsObject(value)) {
+      std::string_view key = key_item.key;
+      element item = key_item.value;
       if (key == "scope") {
         if (item.is_null()) continue;
         RETURN_IF_NOT_OK(InField(key, [&]() -> absl::Status {
           RETURN_IF_NOT_OK(ExpectObject(item, "InstrumentationScope"));
           auto* scope = out->mutable_scope();
-          for (auto [k, v] : AsObject(item)) {
+          for (simdjson::dom::key_value_pair k_v : AsObject(item)) {
+            std::string_view k = k_v.key;
+            element v = k_v.value;
             if (k == "name") {
               RETURN_IF_NOT_OK(InField(k, [&] { return ReadString(v, scope->mutable_name()); }));
             } else if (k == "version") {
@@ -369,7 +388,9 @@ class Reader {
 
   absl::Status ReadSpan(element value, trace_pb::Span* span) {
     RETURN_IF_NOT_OK(ExpectObject(value, "Span"));
-    for (auto [key, item] : AsObject(value)) {
+    for (simdjson::dom::key_value_pair key_item : AsObject(value)) {
+      std::string_view key = key_item.key;
+      element item = key_item.value;
       if (key == "attributes") {
         RETURN_IF_NOT_OK(ReadAttributes(key, item, span));
         continue;
@@ -422,7 +443,9 @@ class Reader {
         if (key == "status") {
           if (item.is_null()) return absl::OkStatus();
           RETURN_IF_NOT_OK(ExpectObject(item, "Status"));
-          for (auto [k, v] : AsObject(item)) {
+          for (simdjson::dom::key_value_pair k_v : AsObject(item)) {
+            std::string_view k = k_v.key;
+            element v = k_v.value;
             if (k == "message") {
               RETURN_IF_NOT_OK(ReadString(v, span->mutable_status()->mutable_message()));
             } else if (k == "code") {
@@ -443,7 +466,9 @@ class Reader {
 
   absl::Status ReadEvent(element value, trace_pb::Span::Event* event) {
     RETURN_IF_NOT_OK(ExpectObject(value, "Span.Event"));
-    for (auto [key, item] : AsObject(value)) {
+    for (simdjson::dom::key_value_pair key_item : AsObject(value)) {
+      std::string_view key = key_item.key;
+      element item = key_item.value;
       if (Is(key, "timeUnixNano", "time_unix_nano")) {
         uint64_t t = 0;
         RETURN_IF_NOT_OK(InField(key, [&] { return ReadUint64(item, &t); }));
@@ -459,7 +484,9 @@ class Reader {
 
   absl::Status ReadLink(element value, trace_pb::Span::Link* link) {
     RETURN_IF_NOT_OK(ExpectObject(value, "Span.Link"));
-    for (auto [key, item] : AsObject(value)) {
+    for (simdjson::dom::key_value_pair key_item : AsObject(value)) {
+      std::string_view key = key_item.key;
+      element item = key_item.value;
       if (Is(key, "traceId", "trace_id")) {
         RETURN_IF_NOT_OK(InField(key, [&] { return ReadHexId(item, 16, link->mutable_trace_id()); }));
       } else if (Is(key, "spanId", "span_id")) {

@@ -41,7 +41,11 @@ absl::StatusOr<Json> SamplingTargets::Report(const Json& request, const std::vec
     s.client_id = text("ClientID");
     auto number = [&](const char* key) -> int64_t {
       auto it = d.find(key);
-      return it != d.end() && it->is_number() ? std::max<int64_t>(0, it->get<int64_t>()) : 0;
+      if (it == d.end() || !it->is_number()) return int64_t{0};
+      if (it->is_number_unsigned()) return static_cast<int64_t>(std::min<uint64_t>(it->get<uint64_t>(), INT64_MAX));
+      if (it->is_number_integer()) return std::max<int64_t>(0, it->get<int64_t>());
+      const double v = it->get<double>();  // floats outside int64's range would be undefined to cast
+      return std::isfinite(v) && v > 0 ? static_cast<int64_t>(std::min(v, 9e18)) : int64_t{0};
     };
     s.request_count = number("RequestCount");
     s.sampled_count = number("SampledCount");

@@ -16,6 +16,8 @@ using Json = nlohmann::json;
 
 constexpr int kMaxNesting = 32;  // subsegments inside subsegments; deeper is refused
 constexpr size_t kMaxNameChars = 200;
+// Epoch seconds past this (year 2255) would overflow int64 nanoseconds (fuzzing found it).
+constexpr double kMaxEpochSeconds = 9e9;
 
 bool IsHex(std::string_view s) {
   for (char c : s) {
@@ -70,7 +72,9 @@ std::optional<T> Get(const Json& node, const char* key) {
   } else if constexpr (std::is_same_v<T, double>) {
     if (it->is_number()) return it->get<double>();
   } else if constexpr (std::is_same_v<T, int64_t>) {
-    if (it->is_number()) return static_cast<int64_t>(it->get<double>());
+    if (it->is_number_integer()) return it->get<int64_t>();
+    // A float outside int64's range has no integer value (casting it would be undefined).
+    if (it->is_number_float() && std::abs(it->get<double>()) < 9e18) return static_cast<int64_t>(it->get<double>());
   }
   return std::nullopt;
 }
@@ -97,13 +101,13 @@ struct Mapper {
     if (id_text && id_text->size() == 16 && IsHex(*id_text)) id = model::SpanId::FromHex(*id_text);
     if (!id) return Invalid(where, "id: required, 16 hex digits");
     auto start = Get<double>(node, "start_time");
-    if (!start || !std::isfinite(*start) || *start <= 0 || *start > 1e11) {
+    if (!start || !std::isfinite(*start) || *start <= 0 || *start > kMaxEpochSeconds) {
       return Invalid(where, "start_time: required, epoch seconds (e.g. 1478293361.271)");
     }
     bool in_progress = Get<bool>(node, "in_progress").value_or(false);
     auto end = Get<double>(node, "end_time");
-    if (!in_progress && (!end || !std::isfinite(*end))) {
-      return Invalid(where, "end_time: required unless in_progress is true");
+    if (!in_progress && (!end || !std::isfinite(*end) || *end <= 0 || *end > kMaxEpochSeconds)) {
+      return Invalid(where, "end_time: required unless in_progress is true, epoch seconds");
     }
     model::SpanId parent_id = parent;
     if (auto p = Get<std::string>(node, "parent_id")) {
@@ -238,6 +242,8 @@ absl::StatusOr<Json> ParseSegmentDocument(std::string_view document) {
     return doc;
   } catch (const Json::parse_error& e) {
     return absl::InvalidArgumentError(StrCat("not JSON at byte ", e.byte, ": ", e.what()));
+  } catch (const Json::exception& e) {  // e.g. out_of_range for 1e4444 (found by fuzzing)
+    return absl::InvalidArgumentError(StrCat("not usable JSON: ", e.what()));
   }
 }
 

@@ -149,8 +149,8 @@ Json RenderOtlpNode(const XrayTrace& trace, const XrayNode& n, bool top) {
   }
   if (!n.annotations.empty()) {
     Json annotations = Json::object();
-    for (const auto& [key, value] : n.annotations) {
-      std::visit([&](const auto& v) { annotations[key] = v; }, value);
+    for (const auto& annotation : n.annotations) {
+      std::visit([&](const auto& v) { annotations[annotation.first] = v; }, annotation.second);
     }
     doc["annotations"] = std::move(annotations);
   }

@@ -19,8 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   events.insert(events.end(), mapped->events.begin(), mapped->events.end());
   auto trace = waggle::xray::BuildXrayTrace(events.front().trace_id, events);
   (void)waggle::xray::SegmentDocuments(trace);
-  (void)waggle::xray::TraceSummary(trace).dump();
-  (void)waggle::xray::BuildServiceGraph({&trace}, 0, 1e10).dump();
+  // As the API serializes them: invalid UTF-8 replaced, never thrown.
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  (void)waggle::xray::TraceSummary(trace).dump(-1, ' ', false, kReplace);
+  (void)waggle::xray::BuildServiceGraph({&trace}, 0, 1e10).dump(-1, ' ', false, kReplace);
   static const auto filter = waggle::xray::FilterExpression::Parse(
       "service() { fault OR responsetime > 1 } AND annotation.a = \"b\" OR rootcause.fault.entity { name = \"x\" } "
       "OR edge(\"a\", \"b\") OR id(name: \"a\") OR http.url CONTAINS \"x\"");

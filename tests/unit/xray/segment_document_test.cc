@@ -131,6 +131,10 @@ TEST(SegmentDocument, ErrorsNameTheField) {
   deep += "}";
   expect_error(deep, "nested deeper");
   expect_error(std::string(70000, ' '), "64 kB");
+  // Past year 2255 the nanoseconds would overflow int64 (fuzzing found it).
+  expect_error(ok_prefix + R"("name":"a","id":"52bd4d054e9f9742","start_time":17395482113,"end_time":17395482114})", "start_time");
+  // nlohmann::json throws out_of_range, not parse_error, for a number past double (fuzzing found it).
+  expect_error(ok_prefix + R"("name":"a","id":"52bd4d054e9f9742","start_time":1e4444,"end_time":2})", "not usable JSON");
 }
 
 }  // namespace
