@@ -65,7 +65,11 @@ absl::StatusOr<Json> SamplingTargets::Report(const Json& request, const std::vec
 
   std::lock_guard lock(mutex_);
   for (const SamplingStatistics& s : reports) {
-    clients_[s.rule_name][s.client_id].last_report = now;
+    ClientState& client = clients_[s.rule_name][s.client_id];
+    client.last_report = now;
+    client.request_count += s.request_count;
+    client.sampled_count += s.sampled_count;
+    client.borrow_count += s.borrow_count;
     RuleTotals& t = totals_[s.rule_name];
     t.timestamp = std::max(t.timestamp, s.timestamp > 0 ? s.timestamp : now);
     t.request_count += s.request_count;
@@ -94,6 +98,22 @@ absl::StatusOr<Json> SamplingTargets::Report(const Json& request, const std::vec
   return Json{{"SamplingTargetDocuments", std::move(targets)},
               {"LastRuleModification", last_rule_modification},
               {"UnprocessedStatistics", std::move(unprocessed)}};
+}
+
+SamplingStatistics SamplingTargets::ClientStatistics(const std::string& rule, const std::string& client_id) const {
+  std::lock_guard lock(mutex_);
+  SamplingStatistics out;
+  out.rule_name = rule;
+  out.client_id = client_id;
+  auto r = clients_.find(rule);
+  if (r == clients_.end()) return out;
+  auto c = r->second.find(client_id);
+  if (c == r->second.end()) return out;
+  out.timestamp = c->second.last_report;
+  out.request_count = c->second.request_count;
+  out.sampled_count = c->second.sampled_count;
+  out.borrow_count = c->second.borrow_count;
+  return out;
 }
 
 Json SamplingTargets::Summaries() const {

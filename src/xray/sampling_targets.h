@@ -37,6 +37,10 @@ class SamplingTargets {
   // GetSamplingStatisticSummaries: per rule, the counts reported so far.
   nlohmann::json Summaries() const;
 
+  // The counts one client reported for a rule so far (zeros when it never did, or was
+  // forgotten after 30 s of silence).
+  SamplingStatistics ClientStatistics(const std::string& rule, const std::string& client_id) const;
+
   // The quota a client gets for a rule (exposed for tests).
   static int64_t QuotaFor(int64_t reservoir_size, const std::vector<std::string>& active_clients,
                           const std::string& client_id);
@@ -44,6 +48,9 @@ class SamplingTargets {
  private:
   struct ClientState {
     double last_report = 0;
+    int64_t request_count = 0;
+    int64_t sampled_count = 0;
+    int64_t borrow_count = 0;
   };
   struct RuleTotals {
     double timestamp = 0;

@@ -203,6 +203,13 @@ TEST(SamplingTargets, SimulatedClientsSampleWhatTheRuleAllows) {
   // The last reports were at second 50; the 10 seconds after are not reported yet.
   EXPECT_EQ(summaries[0]["RequestCount"].get<int64_t>(), 50 * kRequestsPerSecond * 3);
   EXPECT_EQ(summaries[0]["RequestCount"].get<int64_t>(), reported_requests);
+  // ...and per client.
+  for (const SimulatedClient& c : clients) {
+    SamplingStatistics stats = targets.ClientStatistics("Cruddur", c.id);
+    EXPECT_EQ(stats.request_count, c.total_requests);
+    EXPECT_GT(stats.sampled_count, 0);
+    EXPECT_DOUBLE_EQ(stats.timestamp, start + 50);
+  }
 }
 
 TEST(SamplingTargets, ClientsThatStopReportingNoLongerShareTheReservoir) {
