@@ -73,7 +73,9 @@ absl::StatusOr<int64_t> ParseRfc3339(std::string_view s) {
     return bad();
   }
   if (pos != s.size()) return bad();
-  return seconds * kNanos + nanos;
+  int64_t total = 0;  // years far from now overflow int64 nanoseconds (fuzzing found it)
+  if (__builtin_mul_overflow(seconds, kNanos, &total) || __builtin_add_overflow(total, nanos, &total)) return bad();
+  return total;
 }
 
 std::string JsonText(const Json& v) {
@@ -170,10 +172,14 @@ absl::StatusOr<int64_t> ParseEventTime(std::string_view text) {
     int64_t v = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec != std::errc()) return absl::InvalidArgumentError(StrCat("time '", text.substr(0, 64), "' is out of range"));
-    if (text.size() <= 10) return v * kNanos;
-    if (text.size() <= 13) return v * 1000000;
-    if (text.size() <= 16) return v * 1000;
-    return v;
+    // Seconds, milliseconds or microseconds by length; past year 2262 the nanoseconds would
+    // overflow int64 (fuzzing found it).
+    const int64_t scale = text.size() <= 10 ? kNanos : text.size() <= 13 ? 1000000 : text.size() <= 16 ? 1000 : 1;
+    int64_t nanos = 0;
+    if (__builtin_mul_overflow(v, scale, &nanos)) {
+      return absl::InvalidArgumentError(StrCat("time '", text.substr(0, 64), "' is out of range"));
+    }
+    return nanos;
   }
   if (!text.empty() && text.find_first_not_of("0123456789.") == std::string_view::npos) {
     double seconds = 0;

@@ -1,5 +1,6 @@
 #include "query/query_spec.h"
 
+#include <cmath>
 #include <algorithm>
 #include <array>
 
@@ -89,7 +90,9 @@ absl::StatusOr<std::string> StringField(const Json& object, const char* key, std
 
 absl::StatusOr<int64_t> IntField(const Json& v, std::string_view path) {
   if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<int64_t>(v.get<double>()))) {
+  // Range first: casting a double outside int64 is undefined (fuzzing found 1.7e122).
+  if (v.is_number_float() && std::abs(v.get<double>()) < 9e18 &&
+      v.get<double>() == static_cast<double>(static_cast<int64_t>(v.get<double>()))) {
     return static_cast<int64_t>(v.get<double>());
   }
   return FieldError(path, "must be an integer");
@@ -478,7 +481,8 @@ std::string QuerySpecToJson(const QuerySpec& spec) {
   doc["start_time"] = spec.start_time;
   doc["end_time"] = spec.end_time;
   doc["granularity"] = spec.granularity;
-  return doc.dump();
+  // Column names from the text form may hold invalid UTF-8: replace it rather than throw (fuzzing found it).
+  return doc.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace waggle::query

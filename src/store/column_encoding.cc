@@ -455,8 +455,11 @@ absl::Status DecodeFixedBytes(std::string_view data, uint32_t rows, uint32_t wid
       }
       const uint64_t zigzag = code - 2;
       const auto distance = static_cast<int64_t>((zigzag >> 1) ^ (~(zigzag & 1) + 1));
+      // Checked before subtracting: a corrupt distance near INT64_MIN would overflow (fuzzing found it).
+      if (distance > static_cast<int64_t>(row) || distance <= static_cast<int64_t>(row) - static_cast<int64_t>(rows)) {
+        return Corrupt("span reference out of the block");
+      }
       const int64_t target = static_cast<int64_t>(row) - distance;
-      if (target < 0 || target >= static_cast<int64_t>(rows)) return Corrupt("span reference out of the block");
       out->fixed.replace(static_cast<size_t>(row) * width, width, *references,
                          static_cast<size_t>(target) * width, width);
     }
