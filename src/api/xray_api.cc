@@ -82,6 +82,16 @@ absl::StatusOr<std::pair<double, double>> TimeRange(const Json& body) {
   return std::make_pair(*start, *end);
 }
 
+// The resource an operation names by ARN or by name (GroupARN/GroupName, RuleARN/RuleName).
+std::string ArnOrName(const Json& body, const char* arn_key, const char* name_key) {
+  auto text = [&](const char* key) {
+    auto it = body.find(key);
+    return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string arn = text(arn_key);
+  return arn.empty() ? text(name_key) : arn;
+}
+
 bool BoolField(const Json& object, const char* key) {
   auto it = object.find(key);
   return it != object.end() && it->is_boolean() && it->get<bool>();
@@ -354,8 +364,7 @@ xray::FilterExpression::GroupLookup XrayApi::Groups() const {
 }
 
 absl::StatusOr<xray::FilterExpression> XrayApi::GroupFilter(const Json& body) {
-  std::string group = StringField(body, "GroupARN");
-  if (group.empty()) group = StringField(body, "GroupName");
+  std::string group = ArnOrName(body, "GroupARN", "GroupName");
   if (group.empty()) return xray::FilterExpression::Parse("");
   auto found = config_.FindGroup(group);
   if (!found) return absl::InvalidArgumentError(StrCat("group '", group, "' does not exist"));
@@ -530,8 +539,7 @@ void XrayApi::CreateGroup(const Json& body, HttpReply& reply, const HttpRequest&
 }
 
 void XrayApi::GetGroup(const Json& body, HttpReply& reply, const HttpRequest& request) {
-  std::string name = StringField(body, "GroupARN");
-  if (name.empty()) name = StringField(body, "GroupName");
+  std::string name = ArnOrName(body, "GroupARN", "GroupName");
   auto group = config_.FindGroup(name);
   if (!group) return reply(XrayError(request, absl::NotFoundError(StrCat("group '", name, "' does not exist"))));
   reply(XrayJson(request, {{"Group", group->ToJson()}}));
@@ -544,8 +552,7 @@ void XrayApi::GetGroups(const Json&, HttpReply& reply, const HttpRequest& reques
 }
 
 void XrayApi::UpdateGroup(const Json& body, HttpReply& reply, const HttpRequest& request) {
-  std::string name = StringField(body, "GroupARN");
-  if (name.empty()) name = StringField(body, "GroupName");
+  std::string name = ArnOrName(body, "GroupARN", "GroupName");
   std::optional<std::string> filter;
   if (body.contains("FilterExpression")) {
     filter = StringField(body, "FilterExpression");
@@ -562,8 +569,7 @@ void XrayApi::UpdateGroup(const Json& body, HttpReply& reply, const HttpRequest&
 }
 
 void XrayApi::DeleteGroup(const Json& body, HttpReply& reply, const HttpRequest& request) {
-  std::string name = StringField(body, "GroupARN");
-  if (name.empty()) name = StringField(body, "GroupName");
+  std::string name = ArnOrName(body, "GroupARN", "GroupName");
   if (absl::Status status = config_.DeleteGroup(name); !status.ok()) return reply(XrayError(request, status));
   reply(XrayJson(request, Json::object()));
 }
@@ -593,8 +599,7 @@ void XrayApi::UpdateSamplingRule(const Json& body, HttpReply& reply, const HttpR
 }
 
 void XrayApi::DeleteSamplingRule(const Json& body, HttpReply& reply, const HttpRequest& request) {
-  std::string name = StringField(body, "RuleARN");
-  if (name.empty()) name = StringField(body, "RuleName");
+  std::string name = ArnOrName(body, "RuleARN", "RuleName");
   if (name.empty()) return reply(XrayError(request, absl::InvalidArgumentError("give RuleName or RuleARN")));
   auto deleted = config_.DeleteRule(name);
   if (!deleted.ok()) return reply(XrayError(request, deleted.status()));

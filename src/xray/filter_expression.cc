@@ -197,12 +197,7 @@ class Parser {
       node->kind = Node::Kind::kRootCause;
       node->position = at;
       node->keyword = lower.substr(10);
-      if (Take('{')) {
-        auto inner = ParseOr(depth + 1);
-        if (!inner.ok()) return inner.status();
-        if (!Take('}')) return Error(pos_, "expected '}' to close the inner filter");
-        node->children.push_back(std::move(*inner));
-      }
+      RETURN_IF_NOT_OK(ParseInnerFilter(*node, depth));
       return node;
     }
     const KeywordInfo* info = FindKeyword(lower);
@@ -347,13 +342,18 @@ class Parser {
     if (!Take(')')) return Error(pos_, StrCat("expected ')' to close ", name, "("));
     if (node->kind == Node::Kind::kService && node->names.size() > 1) return Error(at, "service() takes at most one name");
     if (node->kind == Node::Kind::kEdge && node->names.size() != 2) return Error(at, "edge() takes two names: edge(\"from\", \"to\")");
-    if (Take('{')) {
-      auto inner = ParseOr(depth + 1);
-      if (!inner.ok()) return inner.status();
-      if (!Take('}')) return Error(pos_, "expected '}' to close the inner filter");
-      node->children.push_back(std::move(*inner));
-    }
+    RETURN_IF_NOT_OK(ParseInnerFilter(*node, depth));
     return node;
+  }
+
+  // An optional `{ filter }` after service(), edge() or rootcause.*.
+  absl::Status ParseInnerFilter(Node& node, int depth) {
+    if (!Take('{')) return absl::OkStatus();
+    auto inner = ParseOr(depth + 1);
+    if (!inner.ok()) return inner.status();
+    if (!Take('}')) return Error(pos_, "expected '}' to close the inner filter");
+    node.children.push_back(std::move(*inner));
+    return absl::OkStatus();
   }
 
   std::string_view text_;
