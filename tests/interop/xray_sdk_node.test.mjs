@@ -11,7 +11,8 @@ import {
   BatchGetTracesCommand, CreateGroupCommand, CreateSamplingRuleCommand, GetGroupsCommand, GetSamplingRulesCommand,
   GetSamplingStatisticSummariesCommand, GetSamplingTargetsCommand, GetServiceGraphCommand,
   GetTimeSeriesServiceStatisticsCommand, GetTraceGraphCommand, GetTraceSummariesCommand, PutTraceSegmentsCommand,
-  DeleteSamplingRuleCommand,
+  DeleteSamplingRuleCommand, UpdateGroupCommand, GetGroupCommand, DeleteGroupCommand, PutTelemetryRecordsCommand,
+  GetEncryptionConfigCommand, UpdateSamplingRuleCommand,
 } from '@aws-sdk/client-xray';
 import { startWaggle } from './waggle_process.mjs';
 import { ACCESS_KEY, SECRET_KEY, eventually, segmentId, xrayClient, xrayTraceId } from './xray_helpers.mjs';
@@ -157,6 +158,22 @@ test('@aws-sdk/client-xray: the rest of the API, and errors as exceptions', asyn
   await xray.send(new CreateGroupCommand({ GroupName: 'slow', FilterExpression: 'responsetime > 5' }));
   const { Groups } = await xray.send(new GetGroupsCommand({}));
   assert.deepEqual(Groups.map((g) => g.GroupName), ['Default', 'slow']);
+  const slowArn = Groups[1].GroupARN;
+  const updated = await xray.send(new UpdateGroupCommand({ GroupARN: slowArn, FilterExpression: 'responsetime > 10',
+    InsightsConfiguration: { InsightsEnabled: true } }));
+  assert.equal(updated.Group.FilterExpression, 'responsetime > 10');
+  assert.equal(updated.Group.InsightsConfiguration.InsightsEnabled, true);
+  assert.equal((await xray.send(new GetGroupCommand({ GroupName: 'slow' }))).Group.FilterExpression, 'responsetime > 10');
+  await assert.rejects(xray.send(new UpdateGroupCommand({ GroupName: 'slow', FilterExpression: 'responsetime >' })),
+    (e) => e.name === 'InvalidRequestException' && /at character 15/.test(e.message));
+  await xray.send(new DeleteGroupCommand({ GroupARN: slowArn }));
+  await assert.rejects(xray.send(new GetGroupCommand({ GroupName: 'slow' })), { name: 'InvalidRequestException' });
+  const rate = await xray.send(new UpdateSamplingRuleCommand({ SamplingRuleUpdate: { RuleARN:
+    'arn:aws:xray:us-east-1:000000000000:sampling-rule/Default', FixedRate: 0.5 } }));
+  assert.equal(rate.SamplingRuleRecord.SamplingRule.FixedRate, 0.5);
+  await xray.send(new PutTelemetryRecordsCommand({ TelemetryRecords: [{ Timestamp: new Date(), SegmentsReceivedCount: 3 }] }));
+  const encryption = await xray.send(new GetEncryptionConfigCommand({}));
+  assert.equal(encryption.EncryptionConfig.Type, 'NONE');
   const { SamplingRuleRecords } = await xray.send(new GetSamplingRulesCommand({}));
   assert.deepEqual(SamplingRuleRecords.map((r) => r.SamplingRule.RuleName), ['NodeApp', 'Default']);
   assert.ok(SamplingRuleRecords[0].CreatedAt instanceof Date);
