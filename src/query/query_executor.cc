@@ -15,11 +15,6 @@
 #include "query/value_distribution.h"
 
 namespace waggle::query {
-namespace {
-
-constexpr int64_t kNanosPerSecond = 1000000000;
-
-// ---- Filters ---------------------------------------------------------------------------
 
 struct PreparedLiteral {
   bool is_number = false;
@@ -29,6 +24,17 @@ struct PreparedLiteral {
   bool is_string = false;  // the literal was a string (compare text with strings)
   std::string text;
 };
+
+struct PreparedFilter {
+  const Filter* filter;
+  std::vector<PreparedLiteral> values;
+};
+
+namespace {
+
+constexpr int64_t kNanosPerSecond = 1000000000;
+
+// ---- Filters ---------------------------------------------------------------------------
 
 std::optional<double> ParseNumber(std::string_view s) {
   s = TrimAsciiWhitespace(s);
@@ -60,11 +66,6 @@ PreparedLiteral Prepare(const Literal& l) {
   }
   return p;
 }
-
-struct PreparedFilter {
-  const Filter* filter;
-  std::vector<PreparedLiteral> values;
-};
 
 // One value as the filter sees it.
 struct CellValue {
@@ -251,6 +252,68 @@ absl::StatusOr<bool> DictionaryMayMatch(BlockColumns& block, const PreparedFilte
   return false;
 }
 
+}  // namespace
+
+RowSelector::RowSelector(const QuerySpec& spec)
+    : spec_(&spec), start_ns_(spec.start_time * kNanosPerSecond), end_ns_(spec.end_time * kNanosPerSecond) {
+  for (const Filter& f : spec.filters) {
+    PreparedFilter p{&f, {}};
+    for (const Literal& l : f.values) p.values.push_back(Prepare(l));
+    if (p.values.empty()) p.values.emplace_back();
+    filters_.push_back(std::move(p));
+  }
+}
+
+RowSelector::~RowSelector() = default;
+RowSelector::RowSelector(RowSelector&&) noexcept = default;
+
+absl::StatusOr<std::optional<std::vector<uint32_t>>> RowSelector::Select(BlockColumns& block, bool need_times) const {
+  const store::ScanUnit& unit = block.unit();
+  if (unit.max_time() < start_ns_ || unit.min_time() >= end_ns_) return std::nullopt;
+  if (!spec_->filter_or) {
+    for (const PreparedFilter& f : filters_) {
+      if (!UnitMayMatch(block, f)) return std::nullopt;
+    }
+    for (const PreparedFilter& f : filters_) {
+      ASSIGN_OR_RETURN(const bool may_match, DictionaryMayMatch(block, f));
+      if (!may_match) return std::nullopt;
+    }
+  }
+  const uint32_t rows = unit.rows();
+  const bool inside = unit.min_time() >= start_ns_ && unit.max_time() < end_ns_;
+  const std::vector<int64_t>* times = nullptr;
+  if (!inside || need_times) {
+    ASSIGN_OR_RETURN(times, block.Times());
+  }
+  std::vector<uint32_t> selected;
+  selected.reserve(rows);
+  for (uint32_t row = 0; row < rows; ++row) {
+    if (inside || ((*times)[row] >= start_ns_ && (*times)[row] < end_ns_)) selected.push_back(row);
+  }
+  if (!filters_.empty() && !selected.empty()) {
+    std::vector<uint8_t> match(rows, 0);
+    if (spec_->filter_or) {
+      std::vector<uint8_t> any(rows, 0);
+      for (const PreparedFilter& f : filters_) {
+        ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(f.filter->column));
+        EvaluateFilter(*column, f, selected, match);
+        for (uint32_t row : selected) any[row] |= match[row];
+      }
+      std::erase_if(selected, [&](uint32_t row) { return !any[row]; });
+    } else {
+      for (const PreparedFilter& f : filters_) {
+        ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(f.filter->column));
+        EvaluateFilter(*column, f, selected, match);
+        std::erase_if(selected, [&](uint32_t row) { return !match[row]; });
+        if (selected.empty()) break;
+      }
+    }
+  }
+  return selected;
+}
+
+namespace {
+
 // ---- Aggregation state -----------------------------------------------------------------
 
 // What is kept per distinct calculation column.
@@ -291,8 +354,9 @@ struct Partial {
 };
 
 struct Plan {
+  explicit Plan(const QuerySpec& s) : spec(&s), rows(s) {}
   const QuerySpec* spec;
-  std::vector<PreparedFilter> filters;
+  RowSelector rows;
   std::vector<SlotSpec> slots;
   std::vector<int> calc_slot;  // per calculation, -1 for COUNT / CONCURRENCY
   bool concurrency = false;
@@ -398,60 +462,21 @@ void MergeCell(Cell& into, Cell& from, bool steal = true) {
 
 absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& partial) {
   const QuerySpec& spec = *plan.spec;
-  if (unit.max_time() < plan.start_ns || unit.min_time() >= plan.end_ns) {
+  BlockColumns block(unit);
+  // Start times are read only when rows need them: a unit inside the range, with no series
+  // and no CONCURRENCY, takes every row (and skips decoding the time and trace id columns).
+  ASSIGN_OR_RETURN(std::optional<std::vector<uint32_t>> selection,
+                   plan.rows.Select(block, plan.series || plan.concurrency));
+  if (!selection) {
     ++partial.stats.units_skipped;
     return absl::OkStatus();
   }
-  BlockColumns block(unit);
-  if (!spec.filter_or) {
-    for (const PreparedFilter& f : plan.filters) {
-      if (!UnitMayMatch(block, f)) {
-        ++partial.stats.units_skipped;
-        return absl::OkStatus();
-      }
-    }
-  }
-  if (!spec.filter_or) {
-    for (const PreparedFilter& f : plan.filters) {
-      ASSIGN_OR_RETURN(const bool may_match, DictionaryMayMatch(block, f));
-      if (!may_match) {
-        ++partial.stats.units_skipped;
-        return absl::OkStatus();
-      }
-    }
-  }
+  const std::vector<uint32_t>& selected = *selection;
   const uint32_t rows = unit.rows();
   partial.stats.rows_scanned += rows;
-  // Start times are read only when rows need them: a unit inside the range, with no series
-  // and no CONCURRENCY, takes every row (and skips decoding the time and trace id columns).
-  const bool inside = unit.min_time() >= plan.start_ns && unit.max_time() < plan.end_ns;
   const std::vector<int64_t>* times = nullptr;
-  if (!inside || plan.series || plan.concurrency) {
+  if (plan.series || plan.concurrency) {
     ASSIGN_OR_RETURN(times, block.Times());
-  }
-  std::vector<uint32_t> selected;
-  selected.reserve(rows);
-  for (uint32_t row = 0; row < rows; ++row) {
-    if (times == nullptr || ((*times)[row] >= plan.start_ns && (*times)[row] < plan.end_ns)) selected.push_back(row);
-  }
-  if (!plan.filters.empty() && !selected.empty()) {
-    std::vector<uint8_t> match(rows, 0);
-    if (spec.filter_or) {
-      std::vector<uint8_t> any(rows, 0);
-      for (const PreparedFilter& f : plan.filters) {
-        ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(f.filter->column));
-        EvaluateFilter(*column, f, selected, match);
-        for (uint32_t row : selected) any[row] |= match[row];
-      }
-      std::erase_if(selected, [&](uint32_t row) { return !any[row]; });
-    } else {
-      for (const PreparedFilter& f : plan.filters) {
-        ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(f.filter->column));
-        EvaluateFilter(*column, f, selected, match);
-        std::erase_if(selected, [&](uint32_t row) { return !match[row]; });
-        if (selected.empty()) break;
-      }
-    }
   }
   if (selected.empty()) return absl::OkStatus();
   partial.stats.rows_matched += selected.size();
@@ -917,15 +942,8 @@ absl::StatusOr<QueryResult> Finish(const Plan& plan, Partial& partial, const Que
 
 absl::StatusOr<QueryResult> ExecuteQuery(store::Store& store, const QuerySpec& spec, const QueryOptions& options) {
   const auto started = std::chrono::steady_clock::now();
-  Plan plan;
-  plan.spec = &spec;
+  Plan plan(spec);
   plan.series = options.series;
-  for (const Filter& f : spec.filters) {
-    PreparedFilter p{&f, {}};
-    for (const Literal& l : f.values) p.values.push_back(Prepare(l));
-    if (p.values.empty()) p.values.emplace_back();
-    plan.filters.push_back(std::move(p));
-  }
   for (const Calculation& c : spec.calculations) {
     if (c.op == CalculationOp::kConcurrency) plan.concurrency = true;
     if (!NeedsColumn(c.op)) {

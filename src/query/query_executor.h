@@ -81,6 +81,30 @@ struct QueryOptions {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
+// The rows of a scan unit that a spec's time range and filters select, shared by the
+// aggregating executor and by engines beside it (BubbleUp). Filters that rule a unit out from
+// its column ranges or string dictionaries are checked before any row is read.
+struct PreparedFilter;
+class RowSelector {
+ public:
+  explicit RowSelector(const QuerySpec& spec);
+  ~RowSelector();
+  RowSelector(RowSelector&&) noexcept;
+
+  // nullopt when the unit holds no such row (known without reading rows). A unit inside the
+  // time range reads its start times only when `need_times`.
+  absl::StatusOr<std::optional<std::vector<uint32_t>>> Select(BlockColumns& block, bool need_times) const;
+
+  int64_t start_ns() const { return start_ns_; }
+  int64_t end_ns() const { return end_ns_; }
+
+ private:
+  const QuerySpec* spec_;
+  std::vector<PreparedFilter> filters_;
+  int64_t start_ns_ = 0;
+  int64_t end_ns_ = 0;
+};
+
 absl::StatusOr<QueryResult> ExecuteQuery(store::Store& store, const QuerySpec& spec, const QueryOptions& options);
 
 }  // namespace waggle::query
