@@ -16,6 +16,7 @@
 #include "common/wall_clock.h"
 #include "ingest/body_decoder.h"
 #include "ingest/honeycomb_events.h"
+#include "query/bubble_up.h"
 #include "query/query_result_json.h"
 #include "query/value_column.h"
 
@@ -163,6 +164,8 @@ void HoneycombApi::Stop() {
     stopping_ = true;
     for (auto& [id, run] : runs_) run->cancelled = true;
     wake_.notify_all();
+    for (auto& task : tasks_) task(false);
+    tasks_.clear();
   }
   for (std::thread& t : workers_) t.join();
   workers_.clear();
@@ -177,6 +180,11 @@ absl::Status HoneycombApi::CheckKey(const HttpRequest& request, KeyScope scope) 
 }
 
 bool HoneycombApi::Handle(HttpRequest& request, std::string_view path, HttpReply& reply) {
+  if (path.starts_with("/api/bubbleup/")) {
+    if (request.method() != http::verb::post) return reply(MethodNotAllowed(request, path, "POST")), true;
+    BubbleUp(request, PercentDecode(path.substr(std::string_view("/api/bubbleup/").size())), reply);
+    return true;
+  }
   if (!path.starts_with("/1/")) return false;
   std::vector<std::string> parts;
   for (std::string_view rest = path.substr(3); !rest.empty();) {
@@ -477,14 +485,24 @@ void HoneycombApi::CancelQueryResult(HttpRequest& request, const std::string& da
 void HoneycombApi::WorkerLoop() {
   while (true) {
     std::shared_ptr<QueryRun> run;
+    std::function<void(bool)> task;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      wake_.wait(lock, [&] { return stopping_ || !pending_.empty() || !tasks_.empty(); });
       if (stopping_) return;
-      run = std::move(pending_.front());
-      pending_.pop_front();
+      if (!tasks_.empty()) {
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      } else {
+        run = std::move(pending_.front());
+        pending_.pop_front();
+      }
     }
-    Run(*run);
+    if (task) {
+      task(true);
+    } else {
+      Run(*run);
+    }
   }
 }
 
@@ -523,6 +541,103 @@ void HoneycombApi::Run(QueryRun& run) {
                 {"seconds", st.seconds},            {"exact_percentiles", st.exact_percentiles}};
   finish(absl::OkStatus(), query::QueryResultData(*result).dump(-1, ' ', false, Json::error_handler_t::replace),
          stats.dump());
+}
+
+namespace {
+
+absl::StatusOr<query::BubbleUpSelection> ParseSelection(const Json& doc) {
+  auto it = doc.find("selection");
+  if (it == doc.end() || !it->is_object()) {
+    return absl::InvalidArgumentError(
+        "selection: required, {\"column\", \"start_time\", \"end_time\", \"min\", \"max\"} (a heatmap region)");
+  }
+  query::BubbleUpSelection selection;
+  if (auto c = it->find("column"); c != it->end()) {
+    if (!c->is_string() || c->get<std::string>().empty()) return absl::InvalidArgumentError("selection.column: a column name");
+    selection.column = c->get<std::string>();
+  }
+  for (auto [name, out] : {std::pair{"start_time", &selection.start_time}, std::pair{"end_time", &selection.end_time}}) {
+    auto v = it->find(name);
+    if (v == it->end() || !v->is_number() || std::fabs(v->get<double>()) > 1e11) {
+      return absl::InvalidArgumentError(StrCat("selection.", name, ": required, unix seconds"));
+    }
+    *out = static_cast<int64_t>(v->get<double>());
+  }
+  for (auto [name, out] : {std::pair{"min", &selection.min_value}, std::pair{"max", &selection.max_value}}) {
+    auto v = it->find(name);
+    if (v == it->end() || !v->is_number()) return absl::InvalidArgumentError(StrCat("selection.", name, ": required, a number"));
+    *out = v->get<double>();
+  }
+  return selection;
+}
+
+Json BubbleUpJson(const query::BubbleUpResult& r) {
+  Json dimensions = Json::array();
+  for (const query::BubbleUpDimension& d : r.dimensions) {
+    Json bars = Json::array();
+    for (const query::BubbleUpBar& b : d.bars) {
+      Json bar = {{"label", b.label}, {"selection", b.selection}, {"baseline", b.baseline}};
+      if (b.lo) bar["lo"] = *b.lo, bar["hi"] = *b.hi;
+      bars.push_back(std::move(bar));
+    }
+    dimensions.push_back({{"column", d.column}, {"binned", d.binned}, {"score", d.score},
+                          {"selection_missing", d.selection_missing}, {"baseline_missing", d.baseline_missing},
+                          {"bars", std::move(bars)}});
+  }
+  return {{"selection_count", r.selection_count},
+          {"baseline_count", r.baseline_count},
+          {"selection_examined", r.selection_examined},
+          {"baseline_examined", r.baseline_examined},
+          {"dimensions", std::move(dimensions)},
+          {"stats",
+           {{"units", r.stats.units_total},
+            {"units_skipped", r.stats.units_skipped},
+            {"rows_scanned", r.stats.rows_scanned},
+            {"rows_matched", r.stats.rows_matched},
+            {"seconds", r.stats.seconds}}}};
+}
+
+}  // namespace
+
+void HoneycombApi::BubbleUp(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
+  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  if (dataset.empty() || dataset.find('/') != std::string::npos) {
+    return reply(JsonError(request, absl::InvalidArgumentError("the URL needs a dataset: /api/bubbleup/{dataset}")));
+  }
+  Json doc = Json::parse(request.body(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return reply(JsonError(request, absl::InvalidArgumentError(
+                                        "the body must be a JSON object: {\"query\": {query spec}, \"selection\": {...}}")));
+  }
+  auto q = doc.find("query");
+  if (q == doc.end() || !q->is_object()) {
+    return reply(JsonError(request, absl::InvalidArgumentError("query: required, the heatmap's query spec")));
+  }
+  auto spec = query::ParseQuerySpec(q->dump(), UnixSecondsNow());
+  if (!spec.ok()) return reply(JsonError(request, spec.status()));
+  auto selection = ParseSelection(doc);
+  if (!selection.ok()) return reply(JsonError(request, selection.status()));
+
+  query::BubbleUpOptions options;
+  if (AsciiLower(dataset) != "__all__") options.datasets = {AsciiLower(dataset)};
+  options.threads = options_.threads_per_query;
+  options.deadline = std::chrono::steady_clock::now() + options_.query_timeout;
+  auto task = [this, spec = std::move(*spec), selection = *selection, options, reply,
+               request = std::make_shared<HttpRequest>(std::move(request))](bool run) {
+    if (!run) return reply(JsonError(*request, absl::UnavailableError("Waggle is shutting down")));
+    auto result = query::ExecuteBubbleUp(store_, spec, selection, options);
+    if (!result.ok()) return reply(JsonError(*request, result.status()));
+    reply(MakeResponse(*request, http::status::ok, "application/json",
+                       BubbleUpJson(*result).dump(-1, ' ', false, Json::error_handler_t::replace)));
+  };
+  std::lock_guard lock(mutex_);
+  if (stopping_ || tasks_.size() >= 16) {
+    HttpResponse response = JsonError(request, absl::UnavailableError("too many BubbleUp requests waiting; retry shortly"));
+    response.result(http::status::too_many_requests);
+    return reply(std::move(response));
+  }
+  tasks_.push_back(std::move(task));
+  wake_.notify_one();
 }
 
 void HoneycombApi::Columns(HttpRequest& request, const std::string& dataset, HttpReply& reply) {

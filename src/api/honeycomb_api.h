@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -72,6 +73,8 @@ class HoneycombApi {
   void Columns(HttpRequest& request, const std::string& dataset, HttpReply& reply);
   void Datasets(HttpRequest& request, HttpReply& reply);
   void Auth(HttpRequest& request, HttpReply& reply);
+  // POST /api/bubbleup/{dataset}: Waggle's own (Honeycomb has no public BubbleUp API).
+  void BubbleUp(HttpRequest& request, const std::string& dataset, HttpReply& reply);
 
   absl::Status CheckKey(const HttpRequest& request, KeyScope scope) const;
   std::string ResultJson(const QueryRun& run, const HttpRequest& request) const;
@@ -91,6 +94,8 @@ class HoneycombApi {
   std::map<std::string, std::shared_ptr<QueryRun>> runs_;
   std::deque<std::string> run_order_;  // oldest first, for eviction
   std::deque<std::shared_ptr<QueryRun>> pending_;
+  // Synchronous requests waiting for a worker (BubbleUp); called with false when stopping.
+  std::deque<std::function<void(bool run)>> tasks_;
   uint64_t next_run_ = 1;
   bool stopping_ = false;
   std::vector<std::thread> workers_;

@@ -55,8 +55,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   XrayApiOptions xray_options;
   xray_options.access_keys = options.aws_access_keys;
   xray_options.allow_unsigned = options.aws_access_keys.empty() && options.http.IsLoopback();
+  xray_options.api_keys = &server->keys_;
   server->xray_api_ = std::make_unique<XrayApi>(*server->store_, *server->xray_config_, *server->segment_ingest_,
                                                 xray_options);
+
+  const std::string ui_dir = options.ui_dir.empty() ? DefaultUiDirectory() : options.ui_dir;
+  auto ui = UiAssets::Load(ui_dir);
+  if (!ui.ok()) return ui.status();
+  server->ui_ = std::move(*ui);
+  if (server->ui_.empty()) {
+    spdlog::warn("no web UI in {}: build it with scripts/build.sh (or give --ui-dir); the APIs work without it", ui_dir);
+  }
 
   HttpServerOptions http_options;
   http_options.max_body_bytes = options.max_body_bytes;
@@ -133,6 +142,14 @@ void Server::Route(HttpRequest&& request, HttpReply reply) {
   if (xray_api_->Handle(request, path, counted)) return;
   if (path == "/healthz") {
     return counted(MakeResponse(request, http::status::ok, "text/plain", "ok\n"));
+  }
+  if (request.method() == http::verb::get || request.method() == http::verb::head) {
+    if (const UiAsset* asset = ui_.Find(path)) {
+      HttpResponse response = MakeResponse(request, http::status::ok, asset->content_type, asset->body);
+      response.set(http::field::cache_control, asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
+      response.set("x-content-type-options", "nosniff");
+      return counted(std::move(response));
+    }
   }
   counted(JsonError(request, absl::NotFoundError(StrCat("no endpoint ", request.method_string().to_string(),
                                                         " ", path))));

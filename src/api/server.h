@@ -20,6 +20,7 @@
 #include "api/otlp_grpc_service.h"
 #include "api/otlp_http_handler.h"
 #include "api/otlp_trace_ingest.h"
+#include "api/ui_assets.h"
 #include "api/xray_api.h"
 #include "api/xray_daemon.h"
 #include "store/embedded_store.h"
@@ -37,6 +38,7 @@ struct ServerOptions {
   HoneycombApiOptions honeycomb;
   std::optional<ListenAddress> xray = ListenAddress{"127.0.0.1", 2000};  // nullopt: no daemon port
   std::vector<xray::AwsAccessKey> aws_access_keys;
+  std::string ui_dir;  // the built web UI; empty: DefaultUiDirectory()
 };
 
 class Server {
@@ -71,6 +73,7 @@ class Server {
   std::unique_ptr<xray::XrayConfigStore> xray_config_;
   std::unique_ptr<xray::SegmentIngest> segment_ingest_;
   std::unique_ptr<XrayApi> xray_api_;
+  UiAssets ui_;
   ListenAddress http_address_;
   ListenAddress grpc_address_;
 

@@ -196,8 +196,22 @@ bool XrayApi::Handle(HttpRequest& request, std::string_view path, HttpReply& rep
     reply(std::move(response));
     return true;
   }
-  // SigV4, unless Waggle runs open on loopback with no access key configured.
-  if (!options_.allow_unsigned) {
+  // A Waggle API key (the web UI), else SigV4 unless Waggle runs open on loopback with no
+  // access key configured.
+  bool by_api_key = false;
+  if (auto it = request.find("x-honeycomb-team"); it != request.end() && options_.api_keys != nullptr &&
+                                                  !options_.api_keys->open()) {
+    const bool writes = path.starts_with("/Create") || path.starts_with("/Update") || path.starts_with("/Delete") ||
+                        path == "/TraceSegments" || path == "/TelemetryRecords";
+    const absl::Status status = options_.api_keys->Check(std::string_view(it->value().data(), it->value().size()),
+                                                         writes ? KeyScope::kAll : KeyScope::kQuery);
+    if (!status.ok()) {
+      reply(XrayError(request, http::status::forbidden, "AccessDeniedException", std::string(status.message())));
+      return true;
+    }
+    by_api_key = true;
+  }
+  if (!options_.allow_unsigned && !by_api_key) {
     if (options_.access_keys.empty()) {
       reply(XrayError(request, http::status::forbidden, "AccessDeniedException",
                       "the X-Ray API is reachable beyond loopback: configure --aws-access-key ID:SECRET and sign requests"));

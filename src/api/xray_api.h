@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/api_keys.h"
 #include "api/http_server.h"
 #include "store/store.h"
 #include "xray/filter_expression.h"
@@ -30,6 +31,9 @@ namespace waggle::api {
 struct XrayApiOptions {
   std::vector<xray::AwsAccessKey> access_keys;
   bool allow_unsigned = true;  // no access key configured and the HTTP listener is loopback
+  // Waggle's own keys (x-honeycomb-team) are taken instead of SigV4, for the web UI: query
+  // scope reads, scope all writes.
+  const ApiKeyRegistry* api_keys = nullptr;
   int workers = 2;
   size_t max_queued = 64;                 // requests waiting for a worker; more get 429
   size_t traces_per_page = 500;           // GetTraceSummaries reads this many candidate traces per page

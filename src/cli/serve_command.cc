@@ -69,6 +69,7 @@ int RunServe(const ServeFlags& flags) {
     if (!key.ok()) return fail(key.status());
     options.aws_access_keys.push_back(std::move(*key));
   }
+  options.ui_dir = flags.ui_dir;
   options.http = *http;
   options.grpc = *grpc;
   for (const std::string& text : flags.api_keys) {

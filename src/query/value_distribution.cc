@@ -141,6 +141,19 @@ void ValueDistribution::AddToHistogram(double lo, double hi, std::vector<double>
   }
 }
 
+void ValueDistribution::AddToBins(const std::vector<double>& edges, std::vector<double>& counts) const {
+  if (edges.size() < 2 || counts.size() + 1 != edges.size()) return;
+  auto add = [&](double v, double w) {
+    const auto it = std::upper_bound(edges.begin() + 1, edges.end() - 1, v);
+    counts[static_cast<size_t>(it - (edges.begin() + 1))] += w;
+  };
+  if (!sketched_) {
+    for (const auto& [v, w] : values_) add(v, w);
+  } else {
+    for (const auto& [v, w] : SortedPoints()) add(std::clamp(v, min_, max_), w);
+  }
+}
+
 size_t ValueDistribution::bytes() const {
   return sizeof(*this) + values_.capacity() * sizeof(values_[0]) +
          (positive_.weights.capacity() + negative_.weights.capacity()) * sizeof(double);

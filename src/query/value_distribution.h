@@ -31,6 +31,9 @@ class ValueDistribution {
   double Quantile(double q) const;
   // Weights per linear bucket of [lo, hi] (the last bucket closed).
   void AddToHistogram(double lo, double hi, std::vector<double>& counts) const;
+  // Weights per bin of ascending `edges` (bin i is [edges[i], edges[i+1]), the last closed;
+  // values outside go to the nearest end bin). counts has edges.size() - 1 entries.
+  void AddToBins(const std::vector<double>& edges, std::vector<double>& counts) const;
   size_t bytes() const;
 
  private:
