@@ -7,3 +7,8 @@ bash scripts/install-deps.sh
 BUILD_DIR=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} "$@" >/dev/null
 ninja -C "$BUILD_DIR"
+# The web UI, beside the binary ($BUILD_DIR/ui), rebuilt when its sources changed.
+UI_OUT="$(cd "$BUILD_DIR" && pwd)/ui"
+if [ ! -f "$UI_OUT/index.html" ] || [ -n "$(find ui/src ui/index.html ui/package-lock.json ui/vite.config.ts -newer "$UI_OUT/index.html" 2>/dev/null | head -1)" ]; then
+  (cd ui && WAGGLE_UI_OUT="$UI_OUT" npm run --silent build > /dev/null)
+fi

@@ -12,7 +12,7 @@ PACKAGES=(
   libabsl-dev libsimdjson-dev nlohmann-json3-dev libzstd-dev zlib1g-dev libxxhash-dev
   libcli11-dev libfmt-dev libspdlog-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  awscli
+  awscli chromium
   nodejs npm
 )
 
@@ -31,6 +31,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The web UI's build (Vite, TypeScript, ECharts), pinned by ui/package-lock.json.
+(cd ui && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; })
 
 # Interop test clients (the real OpenTelemetry exporters), pinned by package-lock.json.
 if [ -f tests/interop/package.json ]; then
