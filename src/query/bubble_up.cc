@@ -222,6 +222,11 @@ BubbleUpDimension Rank(const std::string& name, const ColumnCounts& counts, cons
     d.score = std::max(d.score, std::fabs(bar.selection - bar.baseline));
     d.bars.push_back(std::move(bar));
   };
+  // Events without the field are a bar of their own (often the difference: only the slow
+  // requests call the database).
+  auto add_missing = [&] {
+    if (counts.missing[kSelection] > 0 || counts.missing[kBaseline] > 0) add_bar("(missing)", counts.missing);
+  };
   const bool any_numbers = !counts.distributions[kSelection].empty() || !counts.distributions[kBaseline].empty();
   if (counts.many_numbers && counts.strings.empty()) {
     d.binned = true;
@@ -241,6 +246,7 @@ BubbleUpDimension Rank(const std::string& name, const ColumnCounts& counts, cons
       d.bars.back().lo = edges[i];
       d.bars.back().hi = edges[i + 1];
     }
+    add_missing();
     return d;
   }
   // Values: the largest shares on either side, by how much they differ first.
@@ -266,6 +272,7 @@ BubbleUpDimension Rank(const std::string& name, const ColumnCounts& counts, cons
     add_bar("(other values)", rest);
     d.score = score;  // many small values together are not one difference
   }
+  add_missing();
   return d;
 }
 

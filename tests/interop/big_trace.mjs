@@ -18,7 +18,8 @@ export async function sendBigTrace(baseUrl, spans, { batch = 5000, headers = {} 
     let depth = 0;
     if (i > 0 && i <= 100) parent = ids[0], service = SERVICES[1], depth = 1;
     else if (i > 100) {
-      const p = i % 3 === 0 ? 1 + (i % 100) : Math.max(101, i - 1 - (i % 7));
+      let p = i % 3 === 0 ? 1 + (i % 100) : i - 1 - (i % 7);
+      if (p <= 100) p = 1 + (i % 100);  // under a worker; never a span not yet made
       parent = ids[p];
       service = SERVICES[1 + (i % 3)];
       depth = 2;

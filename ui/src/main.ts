@@ -33,7 +33,7 @@ function renderHeader(): void {
     spellcheck: false,
   });
   const key = h('input', {
-    type: 'password', placeholder: 'API key', 'aria-label': 'API key (x-honeycomb-team)', value: apiKey(),
+    type: 'password', autocomplete: 'off', placeholder: 'API key', 'aria-label': 'API key (x-honeycomb-team)', value: apiKey(),
     onchange: () => { setApiKey(key.value.trim()); window.dispatchEvent(new HashChangeEvent('hashchange')); },
   });
   top.append(
@@ -51,7 +51,7 @@ function renderHeader(): void {
         if (id) navigate('trace', id);
       },
     }, search),
-    key,
+    h('form', { onsubmit: (e: Event) => e.preventDefault() }, key),
   );
 }
 

@@ -439,7 +439,8 @@ function drawHeatmap(box: HTMLElement, dataset: string, spec: Resolved, calc: Ca
     },
     grid: { left: 70, right: 80, top: 10, bottom: 30 },
     xAxis: { type: 'category', data: times.map(label), splitArea: { show: false } },
-    yAxis: { type: 'category', data: Array.from({ length: buckets }, (_, y) => bucketLabel(y)), name: calc.column },
+    yAxis: { type: 'category', data: Array.from({ length: buckets }, (_, y) => bucketLabel(y)), name: calc.column,
+      axisLabel: { interval: Math.ceil(buckets / 10) - 1 } },
     visualMap: { min: 1, max, calculable: false, orient: 'vertical', right: 0, top: 'center', itemHeight: 200,
       inRange: { color: ['#1d3b5e', '#2f6db5', '#4e9af1', '#f5a524', '#ff6b6b'] }, textStyle: { color: '#9da7b3' } },
     brush: { xAxisIndex: 0, yAxisIndex: 0, brushType: 'rect', brushMode: 'single', transformable: false,
@@ -498,7 +499,7 @@ async function showBubbleUp(root: HTMLElement, dataset: string, spec: Resolved, 
       grid.append(h('div', { class: 'dimension', 'data-column': d.column },
         h('h3', {}, h('span', {}, d.column), h('span', { class: 'muted' }, `${Math.round(d.score * 100)}%`)), chartEl));
       const chart = echarts.init(chartEl, 'dark', { renderer: 'canvas' });
-      const bars = d.bars.slice(0, d.binned ? 12 : 8);
+      const bars = d.bars;
       chart.setOption({
         backgroundColor: 'transparent', animation: false,
         tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => `${((v as number) * 100).toFixed(1)}%` },

@@ -47,10 +47,20 @@ async function renderSummaries(panel: HTMLElement, route: Route): Promise<void> 
   if (filter.value.trim()) body.FilterExpression = filter.value;
   results.append(h('p', { class: 'muted', role: 'status' }, 'Loading…'));
   try {
-    const r = await api.xray<{ TraceSummaries: Summary[]; TracesProcessedCount?: number }>('/TraceSummaries', body);
+    // Pages of candidates, as the aws CLI follows NextToken, until enough traces match.
+    const list: Summary[] = [];
+    let processed = 0;
+    let token: string | undefined;
+    for (let pages = 0; pages < 40 && list.length < 100; pages++) {
+      const r = await api.xray<{ TraceSummaries: Summary[]; TracesProcessedCount?: number; NextToken?: string }>(
+        '/TraceSummaries', token ? { ...body, NextToken: token } : body);
+      list.push(...(r.TraceSummaries ?? []));
+      processed += r.TracesProcessedCount ?? 0;
+      token = r.NextToken;
+      if (!token) break;
+    }
     clear(results);
-    const list = r.TraceSummaries ?? [];
-    results.append(h('p', { class: 'muted' }, `${list.length} traces (of ${r.TracesProcessedCount ?? list.length} processed)`),
+    results.append(h('p', { class: 'muted' }, `${list.length} traces (of ${processed} processed${token ? '; more in the range' : ''})`),
       h('table', {}, h('thead', {}, h('tr', {}, ['trace', 'entry point', 'request', 'status', 'response time', 'duration', ''].map((t) => h('th', {}, t)))),
         h('tbody', {}, list.map((s) => h('tr', {},
           h('td', {}, h('a', { href: `#/trace/${s.Id}` }, s.Id)),
