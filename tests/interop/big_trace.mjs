@@ -28,7 +28,7 @@ export async function sendBigTrace(baseUrl, spans, { batch = 5000, headers = {} 
     const offset = BigInt(i) * 400000n;  // 0.4 ms apart
     const duration = i === 0 ? BigInt(spans) * 400000n + 5000000n : BigInt(200000 + (i % 50) * 20000) * (depth === 1 ? 50n : 1n);
     const span = {
-      traceId, spanId, parentSpanId: parent, name: i === 0 ? 'POST /batch' : `${service} op ${i % 17}`, kind: i === 0 ? 2 : 3,
+      traceId, spanId, parentSpanId: parent, name: i === 0 ? 'POST /batch' : `${service} op ${i % 17}`, kind: i === 0 ? 2 : 1,
       startTimeUnixNano: String(start + offset), endTimeUnixNano: String(start + offset + duration),
       attributes: [{ key: 'item.index', value: { intValue: String(i) } }],
       status: i % 997 === 0 && i > 0 ? { code: 2, message: 'item failed' } : {},
