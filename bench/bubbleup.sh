@@ -15,11 +15,14 @@ mkdir -p "$WORK"
 trap 'kill ${WAGGLE_PID:-} 2>/dev/null || true' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 start_waggle "$WORK/data"
-START=$(date +%s)
-"$WAGGLE" loadgen --endpoint "http://$WAGGLE_HTTP" --duration 10h --spans "$SPANS" --pool 1024 --workers 4 --json \
-  > "$WORK/load.json" 2> /dev/null
-END=$(( $(date +%s) + 1 ))
-echo "loaded: $(cat "$WORK/load.json")"
+if [ ! -f "$WORK/range" ]; then  # WAGGLE_BENCH_DIR=<dir of an earlier run> reuses its spans
+  START=$(date +%s)
+  "$WAGGLE" loadgen --endpoint "http://$WAGGLE_HTTP" --duration 10h --spans "$SPANS" --pool 1024 --workers 4 --json \
+    > "$WORK/load.json" 2> /dev/null
+  echo "$START $(( $(date +%s) + 1 ))" > "$WORK/range"
+  echo "loaded: $(cat "$WORK/load.json")"
+fi
+read -r START END < "$WORK/range"
 wait_settled
 echo "store: $(status)"
 

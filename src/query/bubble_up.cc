@@ -4,8 +4,6 @@
 #include <array>
 #include <cmath>
 #include <map>
-#include <mutex>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -294,34 +292,9 @@ absl::StatusOr<BubbleUpResult> ExecuteBubbleUp(store::Store& store, const QueryS
 
   const size_t threads = static_cast<size_t>(std::max(1, std::min<int>(options.threads, static_cast<int>(units.size()))));
   std::vector<Partial> partials(threads);
-  // Runs `work(unit index, partial)` over every unit on the threads, stopping at the first error.
-  auto run = [&](auto work) -> absl::Status {
-    std::atomic<size_t> next{0};
-    std::mutex error_mutex;
-    absl::Status error;
-    auto loop = [&](Partial& partial) {
-      for (size_t i = next++; i < units.size(); i = next++) {
-        absl::Status status;
-        if (options.cancelled && options.cancelled->load()) {
-          status = absl::CancelledError("BubbleUp was cancelled");
-        } else if (std::chrono::steady_clock::now() > options.deadline) {
-          status = absl::DeadlineExceededError("BubbleUp ran past its time limit; narrow the time range or add filters");
-        } else {
-          status = work(i, partial);
-        }
-        if (!status.ok()) {
-          std::lock_guard lock(error_mutex);
-          if (error.ok()) error = status;
-          next = units.size();
-          return;
-        }
-      }
-    };
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < threads; ++t) pool.emplace_back([&, t] { loop(partials[t]); });
-    loop(partials[0]);
-    for (std::thread& t : pool) t.join();
-    return error;
+  auto run = [&](auto work) {
+    return ForEachUnit(units.size(), static_cast<int>(threads), options.cancelled, options.deadline, "BubbleUp",
+                       [&](size_t unit, size_t thread) { return work(unit, partials[thread]); });
   };
 
   std::vector<UnitSides> sides(units.size());
@@ -332,13 +305,16 @@ absl::StatusOr<BubbleUpResult> ExecuteBubbleUp(store::Store& store, const QueryS
   std::array<uint64_t, 2> side_rows{};
   for (const UnitSides& s : sides) side_rows[0] += s.rows[0].size(), side_rows[1] += s.rows[1].size();
   std::vector<std::array<bool, 2>> examine(units.size());
+  auto ceil_div = [](uint64_t a, uint64_t b) { return (a + b - 1) / std::max<uint64_t>(1, b); };
   for (size_t side : {kSelection, kBaseline}) {
-    const uint64_t stride = std::max<uint64_t>(
-        1, (side_rows[side] + options.max_rows_per_side - 1) / std::max<uint64_t>(1, options.max_rows_per_side));
     uint64_t holding = 0;
+    for (const UnitSides& s : sides) holding += !s.rows[side].empty();
+    const uint64_t stride = std::max<uint64_t>({1, ceil_div(side_rows[side], options.max_rows_per_side),
+                                                ceil_div(holding, options.max_units_per_side)});
+    uint64_t seen = 0;
     for (size_t i = 0; i < units.size(); ++i) {
       if (sides[i].rows[side].empty()) continue;
-      examine[i][side] = holding++ % stride == 0;
+      examine[i][side] = seen++ % stride == 0;
     }
   }
   RETURN_IF_NOT_OK(run([&](size_t i, Partial& partial) {

@@ -940,6 +940,42 @@ absl::StatusOr<QueryResult> Finish(const Plan& plan, Partial& partial, const Que
 
 }  // namespace
 
+absl::Status ForEachUnit(size_t units, int threads, const std::atomic<bool>* cancelled,
+                         std::chrono::steady_clock::time_point deadline, std::string_view what,
+                         const std::function<absl::Status(size_t unit, size_t thread)>& work) {
+  std::atomic<size_t> next{0};
+  std::mutex error_mutex;
+  absl::Status error;
+  auto loop = [&](size_t thread) {
+    for (size_t i = next++; i < units; i = next++) {
+      absl::Status status;
+      if (cancelled != nullptr && cancelled->load()) {
+        status = absl::CancelledError(StrCat(what, " was cancelled"));
+      } else if (std::chrono::steady_clock::now() > deadline) {
+        status = absl::DeadlineExceededError(StrCat(what, " ran past its time limit; narrow the time range or add filters"));
+      } else {
+        status = work(i, thread);
+      }
+      if (!status.ok()) {
+        std::lock_guard lock(error_mutex);
+        if (error.ok()) error = status;
+        next = units;
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < static_cast<size_t>(std::max(1, threads)); ++t) {
+    pool.emplace_back([&, t] {
+      pthread_setname_np(pthread_self(), "waggle-query");
+      loop(t);
+    });
+  }
+  loop(0);
+  for (std::thread& t : pool) t.join();
+  return error;
+}
+
 absl::StatusOr<QueryResult> ExecuteQuery(store::Store& store, const QuerySpec& spec, const QueryOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   Plan plan(spec);
@@ -987,49 +1023,19 @@ absl::StatusOr<QueryResult> ExecuteQuery(store::Store& store, const QuerySpec& s
 
   const int threads = std::max(1, std::min<int>(options.threads, static_cast<int>(units.size())));
   std::vector<Partial> partials(static_cast<size_t>(std::max(threads, 1)));
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex error_mutex;
-  absl::Status error;
   const uint64_t budget_per_thread = options.memory_budget_bytes / static_cast<uint64_t>(partials.size());
-  auto work = [&](Partial& partial) {
-    while (!failed.load(std::memory_order_relaxed)) {
-      const size_t i = next.fetch_add(1);
-      if (i >= units.size()) return;
-      absl::Status status;
-      if (options.cancelled && options.cancelled->load()) {
-        status = absl::CancelledError("the query was cancelled");
-      } else if (std::chrono::steady_clock::now() > options.deadline) {
-        status = absl::DeadlineExceededError("the query ran past its time limit; narrow the time range or add filters");
-      } else {
-        status = ScanUnit(plan, *units[i], partial);
-        if (status.ok() && partial.bytes > budget_per_thread) {
-          status = absl::OutOfRangeError(StrCat(
-              "the query needs more than its memory budget of ", options.memory_budget_bytes >> 20, " MiB (",
-              partial.groups.size(), " groups so far); narrow it: fewer or coarser breakdowns, a shorter time "
-              "range, a coarser granularity, or filters"));
-        }
-      }
-      if (!status.ok()) {
-        std::lock_guard lock(error_mutex);
-        if (error.ok()) error = status;
-        failed = true;
-        return;
-      }
+  RETURN_IF_NOT_OK(ForEachUnit(units.size(), threads, options.cancelled, options.deadline, "the query",
+                               [&](size_t unit, size_t thread) -> absl::Status {
+    Partial& partial = partials[thread];
+    RETURN_IF_NOT_OK(ScanUnit(plan, *units[unit], partial));
+    if (partial.bytes > budget_per_thread) {
+      return absl::OutOfRangeError(StrCat(
+          "the query needs more than its memory budget of ", options.memory_budget_bytes >> 20, " MiB (",
+          partial.groups.size(), " groups so far); narrow it: fewer or coarser breakdowns, a shorter time "
+          "range, a coarser granularity, or filters"));
     }
-  };
-  if (partials.size() == 1) {
-    work(partials[0]);
-  } else {
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < partials.size(); ++t) pool.emplace_back([&, t] {
-      pthread_setname_np(pthread_self(), "waggle-query");
-      work(partials[t]);
-    });
-    work(partials[0]);
-    for (std::thread& t : pool) t.join();
-  }
-  if (!error.ok()) return error;
+    return absl::OkStatus();
+  }));
   for (size_t t = 1; t < partials.size(); ++t) MergePartial(plan, partials[0], partials[t]);
   partials[0].stats.units_total = units.size();
   ASSIGN_OR_RETURN(QueryResult result, Finish(plan, partials[0], options));

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <optional>
 #include <string>
 #include <vector>
@@ -104,6 +106,13 @@ class RowSelector {
   int64_t start_ns_ = 0;
   int64_t end_ns_ = 0;
 };
+
+// Runs `work(unit, thread)` for units 0..units-1 on up to `threads` threads (thread 0 is the
+// caller's), checking cancellation and the deadline between units and stopping at the first
+// error, which it returns. `what` names the work in those errors ("the query").
+absl::Status ForEachUnit(size_t units, int threads, const std::atomic<bool>* cancelled,
+                         std::chrono::steady_clock::time_point deadline, std::string_view what,
+                         const std::function<absl::Status(size_t unit, size_t thread)>& work);
 
 absl::StatusOr<QueryResult> ExecuteQuery(store::Store& store, const QuerySpec& spec, const QueryOptions& options);
 

@@ -4,6 +4,7 @@
 
 #include "query/query_text.h"
 #include "store/embedded_store.h"
+#include "testing/filled_store.h"
 #include "testing/temp_dir.h"
 
 namespace waggle::query {
@@ -15,12 +16,6 @@ constexpr int64_t kStart = 1767225600;  // 2026-01-01
 class QueryExecutorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::EmbeddedStoreOptions options;
-    options.data_dir = dir_.path();
-    options.part.block_rows = 1000;
-    auto store = store::EmbeddedStore::Open(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
     std::vector<model::Event> events;
     for (int i = 0; i < 20000; ++i) {
       model::Event e;
@@ -31,8 +26,9 @@ class QueryExecutorTest : public ::testing::Test {
       e.fields.push_back({"latency", int64_t{i % 1000}, model::FieldOrigin::kSpan});
       events.push_back(std::move(e));
     }
-    ASSERT_TRUE(store::AppendAndWait(*store_, std::move(events)).ok());
-    ASSERT_TRUE(store_->FlushAndCompact().ok());
+    auto store = testing::OpenFilledStore(dir_.path(), std::move(events));
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
   }
 
   absl::StatusOr<QueryResult> Run(std::string_view text, QueryOptions options = {}) {
