@@ -59,11 +59,8 @@ absl::StatusOr<UiAssets> UiAssets::Load(const std::string& dir) {
 
 const UiAsset* UiAssets::Find(std::string_view path) const {
   if (path == "/") path = "/index.html";
-  if (auto it = files_.find(path); it != files_.end()) return &it->second;
-  // Asset-looking paths that are missing stay missing (a stale page asking for an old bundle).
-  if (path.starts_with("/assets/") || path.find('.') != std::string_view::npos) return nullptr;
-  if (auto it = files_.find(std::string_view("/index.html")); it != files_.end()) return &it->second;
-  return nullptr;
+  auto it = files_.find(path);
+  return it == files_.end() ? nullptr : &it->second;
 }
 
 std::string DefaultUiDirectory() {

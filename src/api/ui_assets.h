@@ -1,7 +1,7 @@
 // The web UI's built files (ui/ built by Vite into <build>/ui), read into memory when the
 // server starts, so `waggle serve` needs no Node at run time and a request cannot name a
-// file outside the set. Paths without a file of their own get index.html: the UI routes
-// in the browser.
+// file outside the set. The UI routes in the browser (#/query, #/trace/<id>), so `/` is its
+// only page.
 #pragma once
 
 #include <map>
@@ -23,8 +23,7 @@ class UiAssets {
   // Reads every file under `dir` (at most 64 MiB in all).
   static absl::StatusOr<UiAssets> Load(const std::string& dir);
 
-  // The file for a GET of `path`, or index.html for paths that are not API or asset paths;
-  // nullptr when there is none.
+  // The file for a GET of `path` (`/` is index.html); nullptr when there is none.
   const UiAsset* Find(std::string_view path) const;
   bool empty() const { return files_.empty(); }
 
