@@ -138,6 +138,11 @@ test('drag over the heatmap: BubbleUp ranks what sets the slow region apart', as
   assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
   await page.locator('#bubbleup').scrollIntoViewIfNeeded();
   await shot('bubbleup');
+  // Without a mouse: a threshold typed in and submitted runs BubbleUp on everything above it.
+  await page.fill('#bubbleup-threshold', '250');
+  await page.press('#bubbleup-threshold', 'Enter');
+  await page.waitForFunction(() => /selected events \(250 – /.test(document.querySelector('#bubbleup-summary')?.textContent ?? ''));
+  assert.ok(await page.locator('#bubbleup .dimension').count() >= 5);
 });
 
 test('a results row lists its traces; a trace opens as a waterfall with its span fields', async () => {

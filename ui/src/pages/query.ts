@@ -429,7 +429,18 @@ function drawHeatmap(box: HTMLElement, dataset: string, spec: Resolved, calc: Ca
   const chartEl = h('div', { class: 'chart heatmap', id: 'heatmap', role: 'img', 'aria-label': `Heatmap of ${calc.column} over time; drag over a region to compare it with the rest (BubbleUp)` });
   const hint = h('p', { class: 'muted' }, 'Drag over a region to see what is different about its events (BubbleUp). Click a cell for its traces.');
   const bubble = h('div', { id: 'bubbleup', 'aria-live': 'polite' });
-  box.append(chartEl, hint, bubble);
+  // The same without a mouse: everything at or above a value, over the whole range.
+  const threshold = h('input', { type: 'number', step: 'any', id: 'bubbleup-threshold', 'aria-label': `BubbleUp: ${calc.column} at least`,
+    value: String(Number((total.min + (total.max - total.min) * 0.5).toPrecision(3))), size: 10 });
+  const keyboard = h('form', {
+    class: 'chips', 'aria-label': 'BubbleUp by value',
+    onsubmit: (e: Event) => {
+      e.preventDefault();
+      void showBubbleUp(bubble, dataset, spec, { column: calc.column!, start_time: spec.start_time, end_time: spec.end_time,
+        min: Number(threshold.value), max: Math.max(total.max, Number(threshold.value)) });
+    },
+  }, h('span', { class: 'muted' }, `or compare events with ${calc.column} ≥`), threshold, h('button', { type: 'submit' }, 'BubbleUp'));
+  box.append(chartEl, hint, keyboard, bubble);
   const chart = echarts.init(chartEl, 'dark', { renderer: 'canvas' });
   chart.setOption({
     backgroundColor: 'transparent',
