@@ -136,7 +136,7 @@ test('drag over the heatmap: BubbleUp ranks what sets the slow region apart', as
   // Ranked: the scores shown never increase down the list.
   const scores = (await page.locator('#bubbleup .dimension h3 .muted').allTextContents()).map((t) => Number(t.replace('%', '')));
   assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
-  await page.locator('#bubbleup').scrollIntoViewIfNeeded();
+  await page.locator('#bubbleup h2').evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await shot('bubbleup');
   // Without a mouse: a threshold typed in and submitted runs BubbleUp on everything above it.
   await page.fill('#bubbleup-threshold', '250');
@@ -262,6 +262,16 @@ test('X-Ray pages: create a sampling rule and a group; a bad filter expression i
   await page.waitForSelector('#groups-table tbody tr:has-text("faults")');
   assert.ok((await xrayApi('/Groups')).Groups.some((g) => g.GroupName === 'faults' && g.FilterExpression === 'fault = true'));
   await shot('xray_groups');
+  // Edit its filter, then delete it (confirming the dialog).
+  await page.locator('#groups-table tbody tr:has-text("faults") button', { hasText: 'Edit' }).click();
+  await page.fill('#group-filter', 'fault = true AND responsetime > 0.1');
+  await page.getByRole('button', { name: 'Save faults' }).click();
+  await page.waitForSelector('#groups-table tbody tr:has-text("responsetime > 0.1")');
+  assert.ok((await xrayApi('/Groups')).Groups.some((g) => g.GroupName === 'faults' && /responsetime/.test(g.FilterExpression)));
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.locator('#groups-table tbody tr:has-text("faults") button', { hasText: 'Delete' }).click();
+  await page.waitForSelector('#groups-table tbody tr:has-text("faults")', { state: 'detached' });
+  assert.ok(!(await xrayApi('/Groups')).Groups.some((g) => g.GroupName === 'faults'));
 
   await page.goto(waggle.url('/#/xray/summaries?filter=' + encodeURIComponent('service("xray-frontend") { fault }') + '&range=600'));
   await page.waitForSelector('#summaries table tbody tr');
