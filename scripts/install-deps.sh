@@ -10,7 +10,7 @@ PACKAGES=(
   libboost-dev libboost-program-options-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libabsl-dev libsimdjson-dev nlohmann-json3-dev libzstd-dev zlib1g-dev libxxhash-dev
-  libcli11-dev libfmt-dev libspdlog-dev libssl-dev
+  libcli11-dev libfmt-dev libspdlog-dev libssl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   awscli chromium
   nodejs npm

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/http_errors.h"
+#include "common/metrics.h"
 #include "common/strings.h"
 #include "common/wall_clock.h"
 #include "ingest/body_decoder.h"
@@ -27,6 +28,10 @@ namespace http = boost::beast::http;
 using Json = nlohmann::json;
 
 
+
+double SecondsSince(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
 
 std::string PercentDecode(std::string_view s) {
   std::string out;
@@ -257,6 +262,7 @@ bool HoneycombApi::Handle(HttpRequest& request, std::string_view path, HttpReply
 }
 
 void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, HttpReply& reply, bool batch) {
+  const auto started = std::chrono::steady_clock::now();
   if (absl::Status s = CheckKey(request, KeyScope::kIngest); !s.ok()) return reply(JsonError(request, s));
   if (AsciiLower(dataset) == "__all__") {
     return reply(JsonError(request, absl::InvalidArgumentError("__all__ names every dataset in queries; send events to a dataset of their own")));
@@ -295,7 +301,9 @@ void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, Http
     if (!event.ok()) return reply(JsonError(request, event.status()));
     std::vector<model::Event> events;
     events.push_back(std::move(*event));
-    store_.Append(std::move(events), [req, reply](absl::Status status) {
+    metrics::SpansReceived("honeycomb").Increment();
+    store_.Append(std::move(events), [req, reply, started](absl::Status status) {
+      metrics::IngestLatency("honeycomb").Observe(SecondsSince(started));
       if (!status.ok()) return reply(JsonError(req, status));
       reply(MakeResponse(req, http::status::ok, "application/json", "{}"));
     });
@@ -313,8 +321,11 @@ void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, Http
       statuses->push_back({{"status", 400}, {"error", std::string(item.status().message())}});
     }
   }
+  metrics::SpansReceived("honeycomb").Increment(static_cast<double>(parsed->size()));
+  metrics::SpansRejected("honeycomb").Increment(static_cast<double>(parsed->size() - events.size()));
   if (events.empty()) return reply(JsonResponse(request, http::status::ok, *statuses));
-  store_.Append(std::move(events), [req, reply, statuses](absl::Status status) {
+  store_.Append(std::move(events), [req, reply, statuses, started](absl::Status status) {
+    metrics::IngestLatency("honeycomb").Observe(SecondsSince(started));
     if (!status.ok()) return reply(JsonError(req, status));
     reply(JsonResponse(req, http::status::ok, *statuses));
   });
@@ -536,6 +547,7 @@ void HoneycombApi::Run(QueryRun& run) {
     return finish(result.status(), "", "");
   }
   const query::QueryStats& st = result->stats;
+  metrics::QueryLatency("honeycomb").Observe(st.seconds);
   Json stats = {{"units", st.units_total},          {"units_skipped", st.units_skipped},
                 {"rows_scanned", st.rows_scanned},  {"rows_matched", st.rows_matched},
                 {"seconds", st.seconds},            {"exact_percentiles", st.exact_percentiles}};
@@ -627,6 +639,7 @@ void HoneycombApi::BubbleUp(HttpRequest& request, const std::string& dataset, Ht
     if (!run) return reply(JsonError(*request, absl::UnavailableError("Waggle is shutting down")));
     auto result = query::ExecuteBubbleUp(store_, spec, selection, options);
     if (!result.ok()) return reply(JsonError(*request, result.status()));
+    metrics::QueryLatency("bubbleup").Observe(result->stats.seconds);
     reply(MakeResponse(*request, http::status::ok, "application/json",
                        BubbleUpJson(*result).dump(-1, ' ', false, Json::error_handler_t::replace)));
   };

@@ -1,5 +1,7 @@
 #include "api/otlp_grpc_service.h"
 
+#include "common/metrics.h"
+
 #include <google/protobuf/arena.h>
 #include <grpcpp/support/byte_buffer.h>
 
@@ -54,8 +56,12 @@ grpc::ServerUnaryReactor* OtlpGrpcService::Export(grpc::CallbackServerContext* c
     return reactor;
   }
 
-  ingest_.Export(*message, *dataset, [reactor, response](ExportOutcome outcome) {
+  ingest_.Export(*message, *dataset, "otlp_grpc", [reactor, response](ExportOutcome outcome) {
     if (!outcome.status.ok()) {
+      if (outcome.status.code() == absl::StatusCode::kUnavailable ||
+          outcome.status.code() == absl::StatusCode::kResourceExhausted) {
+        metrics::RequestsShed("otlp_grpc").Increment();
+      }
       // A full disk or a full queue: UNAVAILABLE is what OTLP clients retry.
       absl::StatusCode code = outcome.status.code() == absl::StatusCode::kResourceExhausted
                                   ? absl::StatusCode::kUnavailable

@@ -66,7 +66,7 @@ void OtlpHttpHandler::Handle(HttpRequest&& request, HttpReply reply) {
   HttpRequest header_only;
   header_only.version(request.version());
   header_only.keep_alive(request.keep_alive());
-  ingest_.Export(*message, *dataset,
+  ingest_.Export(*message, *dataset, "otlp_http",
                  [header_only = std::move(header_only), encoding = *encoding,
                   reply = std::move(reply)](ExportOutcome outcome) {
                    if (!outcome.status.ok()) {

@@ -1,5 +1,9 @@
 #include "api/otlp_trace_ingest.h"
 
+#include <chrono>
+
+#include "common/metrics.h"
+
 #include "common/strings.h"
 #include "ingest/dataset_rules.h"
 #include "ingest/otlp_span_mapper.h"
@@ -25,20 +29,25 @@ absl::StatusOr<std::optional<std::string>> OtlpTraceIngest::Authorize(
 
 void OtlpTraceIngest::Export(
     const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
-    const std::optional<std::string>& fixed_dataset, std::function<void(ExportOutcome)> done) {
+    const std::optional<std::string>& fixed_dataset, std::string_view protocol, std::function<void(ExportOutcome)> done) {
+  const auto started = std::chrono::steady_clock::now();
   ingest::OtlpMappedBatch batch = ingest::MapOtlpTraces(request, fixed_dataset);
   ExportOutcome outcome;
   outcome.rejected_spans = batch.rejected_spans;
   outcome.error_message = std::move(batch.error_message);
+  metrics::SpansReceived(protocol).Increment(static_cast<double>(batch.accepted_spans + batch.rejected_spans));
+  metrics::SpansRejected(protocol).Increment(static_cast<double>(batch.rejected_spans));
   if (batch.events.empty()) {
     done(std::move(outcome));
     return;
   }
-  store_.Append(std::move(batch.events),
-                [outcome = std::move(outcome), done = std::move(done)](absl::Status status) mutable {
-                  outcome.status = std::move(status);
-                  done(std::move(outcome));
-                });
+  prometheus::Histogram& latency = metrics::IngestLatency(protocol);
+  store_.Append(std::move(batch.events), [outcome = std::move(outcome), done = std::move(done), started,
+                                          &latency](absl::Status status) mutable {
+    latency.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    outcome.status = std::move(status);
+    done(std::move(outcome));
+  });
 }
 
 }  // namespace waggle::api

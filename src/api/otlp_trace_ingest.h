@@ -35,8 +35,9 @@ class OtlpTraceIngest {
   absl::StatusOr<std::optional<std::string>> Authorize(const IngestCredentials& credentials) const;
 
   // `done` runs once, on any thread.
+  // `protocol` labels the metrics (otlp_http, otlp_grpc).
   void Export(const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
-              const std::optional<std::string>& fixed_dataset,
+              const std::optional<std::string>& fixed_dataset, std::string_view protocol,
               std::function<void(ExportOutcome)> done);
 
  private:

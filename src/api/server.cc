@@ -10,6 +10,7 @@
 #include "api/trace_renderer.h"
 #include "xray/segment_document.h"
 #include <nlohmann/json.hpp>
+#include "common/metrics.h"
 #include "common/strings.h"
 
 namespace waggle::api {
@@ -114,14 +115,29 @@ std::optional<ListenAddress> Server::xray_address() const {
   return xray_daemon_->address();
 }
 
+namespace {
+
+// The protocol label of a request's path, for the metrics.
+std::string_view ProtocolOfPath(std::string_view path) {
+  if (path == "/v1/traces") return "otlp_http";
+  if (path.starts_with("/1/events") || path.starts_with("/1/batch")) return "honeycomb";
+  if (path.starts_with("/1/") || path.starts_with("/api/")) return "query";
+  return "xray_api";
+}
+
+}  // namespace
+
 void Server::Route(HttpRequest&& request, HttpReply reply) {
   ++http_in_flight_;
-  HttpReply counted = [this, reply = std::move(reply)](HttpResponse response) {
+  std::string_view target(request.target().data(), request.target().size());
+  std::string_view path = target.substr(0, target.find('?'));
+  HttpReply counted = [this, reply = std::move(reply), protocol = ProtocolOfPath(path)](HttpResponse response) {
+    if (response.result() == http::status::too_many_requests || response.result() == http::status::service_unavailable) {
+      metrics::RequestsShed(protocol).Increment();
+    }
     reply(std::move(response));
     --http_in_flight_;
   };
-  std::string_view target(request.target().data(), request.target().size());
-  std::string_view path = target.substr(0, target.find('?'));
 
   if (path == "/v1/traces") {
     if (request.method() != http::verb::post) {
@@ -142,6 +158,16 @@ void Server::Route(HttpRequest&& request, HttpReply reply) {
   if (xray_api_->Handle(request, path, counted)) return;
   if (path == "/healthz") {
     return counted(MakeResponse(request, http::status::ok, "text/plain", "ok\n"));
+  }
+  if (path == "/readyz") {
+    // Ready to take writes: started, not shutting down, the store open.
+    if (shut_down_.load() || !store_) {
+      return counted(JsonError(request, absl::UnavailableError("shutting down")));
+    }
+    return counted(MakeResponse(request, http::status::ok, "text/plain", "ready\n"));
+  }
+  if (path == "/metrics" && request.method() == http::verb::get) {
+    return counted(MakeResponse(request, http::status::ok, "text/plain; version=0.0.4; charset=utf-8", Metrics()));
   }
   if (request.method() == http::verb::get || request.method() == http::verb::head) {
     if (const UiAsset* asset = ui_.Find(path)) {
@@ -203,6 +229,19 @@ void Server::StoreStatus(const HttpRequest& request, HttpReply reply) {
                         {"documents_dropped", x.documents_dropped}};
   }
   reply(MakeResponse(request, http::status::ok, "application/json", body.dump()));
+}
+
+std::string Server::Metrics() {
+  const store::EmbeddedStoreStats s = store_->Stats();
+  metrics::Gauge("waggle_store_parts", "Parts on disk").Set(static_cast<double>(s.parts));
+  metrics::Gauge("waggle_store_part_bytes", "Bytes of parts on disk").Set(static_cast<double>(s.part_bytes));
+  metrics::Gauge("waggle_store_part_rows", "Events in parts on disk").Set(static_cast<double>(s.part_rows));
+  metrics::Gauge("waggle_store_head_events", "Events in memory, not yet in a part (in the write-ahead log)")
+      .Set(static_cast<double>(s.head_events));
+  metrics::Gauge("waggle_store_head_bytes", "Bytes of events in memory").Set(static_cast<double>(s.head_bytes));
+  metrics::Gauge("waggle_store_parts_quarantined", "Parts set aside as corrupt").Set(static_cast<double>(s.parts_quarantined));
+  metrics::Gauge("waggle_http_requests_in_flight", "HTTP requests being served").Set(static_cast<double>(http_in_flight_.load()));
+  return metrics::RenderText();
 }
 
 void Server::Shutdown() {

@@ -60,6 +60,7 @@ class Server {
   absl::Status CheckKey(const HttpRequest& request, KeyScope scope) const;
   void StoreStatus(const HttpRequest& request, HttpReply reply);
   void LookupTrace(const HttpRequest& request, std::string_view id, HttpReply reply);
+  std::string Metrics();  // /metrics, with the store's state as gauges
 
   // Constant after Start.
   const ServerOptions options_;

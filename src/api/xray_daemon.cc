@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/metrics.h"
 #include "common/strings.h"
 #include "common/wall_clock.h"
 #include "xray/segment_document.h"
@@ -25,11 +26,21 @@ constexpr int kReceiveBufferBytes = 32 << 20;
 constexpr int64_t kMaxAppendsInFlight = 64;  // beyond this the store is behind: drop, counted
 constexpr size_t kMaxQueuedBytes = 64 << 20;  // datagrams waiting to be mapped
 
+prometheus::Counter& DroppedDatagrams() {
+  static auto& counter = prometheus::BuildCounter()
+                             .Name("waggle_xray_documents_dropped_total")
+                             .Help("X-Ray segment documents received over UDP and dropped (queue full or store behind)")
+                             .Register(metrics::Registry())
+                             .Add({});
+  return counter;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<XrayDaemon>> XrayDaemon::Start(const ListenAddress& address, boost::asio::io_context& io,
                                                               xray::SegmentIngest& ingest, XrayApi& api) {
   std::unique_ptr<XrayDaemon> daemon(new XrayDaemon(ingest));
+  DroppedDatagrams();  // listed from the start, at 0
   // TCP first: with port 0 it picks the port, and UDP binds the same number.
   HttpServerOptions tcp_options;
   tcp_options.max_body_bytes = 1 << 20;
@@ -89,6 +100,7 @@ XrayDaemonStats XrayDaemon::Stats() const {
 
 void XrayDaemon::LogMalformed(uint64_t count, std::string_view latest) {
   malformed_.fetch_add(count, std::memory_order_relaxed);
+  metrics::SpansRejected("xray_udp").Increment(static_cast<double>(count));
   std::lock_guard lock(log_mutex_);
   malformed_since_log_ += count;
   int64_t now = UnixSecondsNow();
@@ -106,6 +118,7 @@ void XrayDaemon::ReceiveLoop() {
   std::vector<std::string> pending;
   size_t pending_bytes = 0;
   auto oldest = std::chrono::steady_clock::now();
+  prometheus::Counter& received = metrics::SpansReceived("xray_udp");
   while (!stopping_.load()) {
     for (int i = 0; i < kBatchDatagrams; ++i) {
       iov[i] = {buffers[i].data(), buffers[i].size()};
@@ -118,6 +131,7 @@ void XrayDaemon::ReceiveLoop() {
       int n = recvmmsg(udp_fd_, messages.data(), kBatchDatagrams, MSG_DONTWAIT, nullptr);
       for (int i = 0; i < n; ++i) {
         datagrams_.fetch_add(1, std::memory_order_relaxed);
+        received.Increment();
         std::string_view datagram(buffers[i].data(), messages[i].msg_len);
         auto document = xray::DocumentInDatagram(datagram);
         if (!document.ok() || (messages[i].msg_hdr.msg_flags & MSG_TRUNC)) {
@@ -155,6 +169,7 @@ void XrayDaemon::Enqueue(std::vector<std::string>& documents, size_t bytes) {
     }
   }
   dropped_.fetch_add(documents.size(), std::memory_order_relaxed);
+  DroppedDatagrams().Increment(static_cast<double>(documents.size()));
   documents.clear();
 }
 
@@ -181,6 +196,7 @@ void XrayDaemon::Flush(std::vector<std::string> documents) {
   const uint64_t accepted = static_cast<uint64_t>(mapped.accepted);
   if (appends_in_flight_.load() >= kMaxAppendsInFlight) {
     dropped_.fetch_add(accepted, std::memory_order_relaxed);
+    DroppedDatagrams().Increment(static_cast<double>(accepted));
     return;
   }
   ++appends_in_flight_;
@@ -189,6 +205,8 @@ void XrayDaemon::Flush(std::vector<std::string> documents) {
       stored_.fetch_add(accepted, std::memory_order_relaxed);
     } else {
       dropped_.fetch_add(accepted, std::memory_order_relaxed);
+      DroppedDatagrams().Increment(static_cast<double>(accepted));
+    DroppedDatagrams().Increment(static_cast<double>(accepted));
       spdlog::warn("xray: {} documents from UDP not stored: {}", accepted, std::string(status.message()));
     }
     --appends_in_flight_;

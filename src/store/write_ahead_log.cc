@@ -1,5 +1,7 @@
 #include "store/write_ahead_log.h"
 
+#include <chrono>
+
 #include <fcntl.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -12,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/metrics.h"
 #include "common/strings.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
@@ -275,7 +278,11 @@ absl::Status WriteAheadLog::WriteGroup(const std::string& buffer) {
   if (segment_size_ >= options_.segment_bytes) RETURN_IF_NOT_OK(StartNewSegment());
   std::string path = SegmentPath(dir_, sequence_);
   absl::Status status = WriteAll(fd_, buffer, path);
-  if (status.ok() && ::fdatasync(fd_) != 0) status = ErrnoStatus("cannot fsync", path);
+  if (status.ok()) {
+    const auto started = std::chrono::steady_clock::now();
+    if (::fdatasync(fd_) != 0) status = ErrnoStatus("cannot fsync", path);
+    metrics::WalFsyncLatency().Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
   if (!status.ok()) {
     // Leave no partial record behind: the next group starts on a clean boundary.
     if (::ftruncate(fd_, static_cast<off_t>(segment_size_)) != 0) {
