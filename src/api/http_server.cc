@@ -5,6 +5,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <array>
 #include <optional>
 
@@ -30,13 +31,34 @@ HttpResponse MakeResponse(const HttpRequest& request, http::status status,
   return response;
 }
 
-class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Session> {
+namespace {
+
+// One connection, plain (beast::tcp_stream) or TLS (beast::ssl_stream over it).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
   Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler)
+    requires(!kTls)
       : stream_(std::move(socket)), options_(options), handler_(handler) {}
+  Session(tcp::socket socket, asio::ssl::context& tls, const HttpServerOptions& options, const HttpHandler& handler)
+    requires(kTls)
+      : stream_(beast::tcp_stream(std::move(socket)), tls), options_(options), handler_(handler) {}
 
   void Start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        // A client that connects and never finishes the handshake is cut off like an idle one.
+        self->Lowest().expires_after(std::chrono::seconds(self->options_.idle_timeout_seconds));
+        self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->Close();
+          self->ReadHeader();
+        });
+      } else {
+        self->ReadHeader();
+      }
+    });
   }
 
  private:
@@ -44,9 +66,9 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(options_.header_limit_bytes);
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    Lowest().expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
                               self->OnHeader(ec);
                             });
   }
@@ -59,7 +81,7 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
     }
     if (beast::iequals(header[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+      http::async_write(stream_, *cont, [self = this->shared_from_this(), cont](beast::error_code ec, size_t) {
         if (ec) return self->Close();
         self->ReadBody();
       });
@@ -69,7 +91,7 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
   }
 
   void ReadBody() {
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->OnRequest(ec);
     });
   }
@@ -98,9 +120,9 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
   void OnRequest(beast::error_code ec) {
     if (ec) return OnReadError(ec);
     // Waiting for the handler (e.g. an fsync) is not idleness.
-    stream_.expires_never();
+    Lowest().expires_never();
     HttpRequest request = parser_->release();
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     auto executor = stream_.get_executor();
     handler_(std::move(request), [self, executor](HttpResponse response) {
       asio::post(executor, [self, response = std::move(response)]() mutable {
@@ -111,8 +133,8 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
 
   void Write(HttpResponse response) {
     auto shared = std::make_shared<HttpResponse>(std::move(response));
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
-    http::async_write(stream_, *shared, [self = shared_from_this(), shared](beast::error_code ec, size_t) {
+    Lowest().expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_write(stream_, *shared, [self = this->shared_from_this(), shared](beast::error_code ec, size_t) {
       if (ec || shared->need_eof()) return self->Close();
       self->ReadHeader();
     });
@@ -125,13 +147,13 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
     response->set(http::field::connection, "close");
     response->body() = StrCat(R"({"error":")", message, R"("})");
     response->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(5));
-    http::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code ec, size_t) {
+    Lowest().expires_after(std::chrono::seconds(5));
+    http::async_write(stream_, *response, [self = this->shared_from_this(), response](beast::error_code ec, size_t) {
       if (ec) return self->Close();
       // Closing with unread request bytes makes the kernel send RST, and the client loses
       // the answer. Half-close, then discard what it still sends, bounded in time and size.
       beast::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
       self->drained_ = 0;
       self->Drain();
     });
@@ -141,7 +163,7 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
     constexpr size_t kMaxDrainBytes = 64ull << 20;
     if (drained_ > kMaxDrainBytes) return Close();
     stream_.async_read_some(asio::buffer(drain_buffer_),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                               if (ec) return self->Close();
                               self->drained_ += n;
                               self->Drain();
@@ -150,11 +172,12 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
 
   void Close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest().socket().close(ignored);
   }
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::array<char, 16384> drain_buffer_;
   size_t drained_ = 0;
@@ -162,6 +185,8 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
 };
+
+}  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, HttpHandler handler)
     : io_(io), options_(options), handler_(std::move(handler)), acceptor_(asio::make_strand(io)) {}
@@ -197,7 +222,12 @@ void HttpServer::Accept() {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), options_, handler_)->Start();
+      if (options_.tls) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *options_.tls, options_,
+                                                                        handler_)->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), options_, handler_)->Start();
+      }
     } else {
       spdlog::warn("accept failed: {}", ec.message());
     }

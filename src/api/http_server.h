@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http.hpp>
 
 #include "absl/status/statusor.h"
@@ -26,6 +27,8 @@ struct HttpServerOptions {
   uint64_t max_body_bytes = 20ull << 20;  // Honeycomb's limit for compressed bodies
   uint32_t header_limit_bytes = 64 * 1024;
   int idle_timeout_seconds = 60;
+  // TLS on this listener (--tls-cert/--tls-key); plain HTTP when null.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class HttpServer {
@@ -39,7 +42,6 @@ class HttpServer {
   void Stop();
 
  private:
-  class Session;
   void Accept();
 
   boost::asio::io_context& io_;

@@ -1,6 +1,11 @@
 #include "api/server.h"
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include <boost/asio/ssl/context.hpp>
+#include <grpcpp/security/server_credentials.h>
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
@@ -16,6 +21,57 @@
 namespace waggle::api {
 
 namespace http = boost::beast::http;
+
+namespace {
+
+struct TlsConfig {
+  std::shared_ptr<boost::asio::ssl::context> context;
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, std::string_view flag) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) return absl::InvalidArgumentError(StrCat(flag, " ", path, ": cannot read it"));
+  return std::move(text).str();
+}
+
+// TLS 1.2 and later, with the certificate chain and key of --tls-cert/--tls-key (PEM).
+absl::StatusOr<TlsConfig> LoadTls(const std::string& cert, const std::string& key) {
+  if (cert.empty() || key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together: give both PEM files, or neither");
+  }
+  TlsConfig tls;
+  auto cert_pem = ReadPem(cert, "--tls-cert");
+  if (!cert_pem.ok()) return cert_pem.status();
+  auto key_pem = ReadPem(key, "--tls-key");
+  if (!key_pem.ok()) return key_pem.status();
+  tls.cert_pem = std::move(*cert_pem);
+  tls.key_pem = std::move(*key_pem);
+  namespace ssl = boost::asio::ssl;
+  tls.context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  boost::system::error_code ec;
+  tls.context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                               ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                           ec);
+  if (!ec) tls.context->use_certificate_chain(boost::asio::buffer(tls.cert_pem), ec);
+  if (ec) return absl::InvalidArgumentError(StrCat("--tls-cert ", cert, ": not a PEM certificate chain: ", ec.message()));
+  tls.context->use_private_key(boost::asio::buffer(tls.key_pem), ssl::context::pem, ec);
+  if (ec) return absl::InvalidArgumentError(StrCat("--tls-key ", key, ": not a PEM private key for the certificate: ", ec.message()));
+  return tls;
+}
+
+// The protocol label of a request's path, for the metrics.
+std::string_view ProtocolOfPath(std::string_view path) {
+  if (path == "/v1/traces") return "otlp_http";
+  if (path.starts_with("/1/events") || path.starts_with("/1/batch")) return "honeycomb";
+  if (path.starts_with("/1/") || path.starts_with("/api/")) return "query";
+  return "xray_api";
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (options.api_keys.empty()) {
@@ -70,6 +126,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 
   HttpServerOptions http_options;
   http_options.max_body_bytes = options.max_body_bytes;
+  std::optional<std::pair<std::string, std::string>> tls_pem;  // certificate chain, key
+  if (!options.tls_cert.empty() || !options.tls_key.empty()) {
+    auto tls = LoadTls(options.tls_cert, options.tls_key);
+    if (!tls.ok()) return tls.status();
+    http_options.tls = tls->context;
+    tls_pem = std::make_pair(tls->cert_pem, tls->key_pem);
+  }
   Server* self = server.get();
   server->http_ = std::make_unique<HttpServer>(
       server->io_, http_options,
@@ -80,7 +143,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 
   grpc::ServerBuilder builder;
   int grpc_port = 0;
-  builder.AddListeningPort(options.grpc.ToString(), grpc::InsecureServerCredentials(), &grpc_port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (tls_pem) {
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({tls_pem->second, tls_pem->first});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort(options.grpc.ToString(), credentials, &grpc_port);
   builder.RegisterService(server->otlp_grpc_.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_decoded_bytes));
   server->grpc_ = builder.BuildAndStart();
@@ -115,17 +184,6 @@ std::optional<ListenAddress> Server::xray_address() const {
   return xray_daemon_->address();
 }
 
-namespace {
-
-// The protocol label of a request's path, for the metrics.
-std::string_view ProtocolOfPath(std::string_view path) {
-  if (path == "/v1/traces") return "otlp_http";
-  if (path.starts_with("/1/events") || path.starts_with("/1/batch")) return "honeycomb";
-  if (path.starts_with("/1/") || path.starts_with("/api/")) return "query";
-  return "xray_api";
-}
-
-}  // namespace
 
 void Server::Route(HttpRequest&& request, HttpReply reply) {
   ++http_in_flight_;

@@ -39,6 +39,9 @@ struct ServerOptions {
   std::optional<ListenAddress> xray = ListenAddress{"127.0.0.1", 2000};  // nullopt: no daemon port
   std::vector<xray::AwsAccessKey> aws_access_keys;
   std::string ui_dir;  // the built web UI; empty: DefaultUiDirectory()
+  // PEM files: TLS on the HTTP and gRPC listeners when both are set.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 class Server {

@@ -11,6 +11,8 @@ struct ServeFlags {
   std::string http = "127.0.0.1:4318";
   std::string grpc = "127.0.0.1:4317";
   std::string ui_dir;  // empty: the ui directory beside the binary
+  std::string tls_cert;
+  std::string tls_key;
   std::string xray = "127.0.0.1:2000";  // "off": no X-Ray daemon port
   std::vector<std::string> api_keys;
   std::vector<std::string> aws_access_keys;  // ID:SECRET, for SigV4 on the X-Ray API

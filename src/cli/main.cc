@@ -28,7 +28,11 @@ int main(int argc, char** argv) {
   serve->add_option("--grpc", serve_flags.grpc, "OTLP/gRPC address (port 0: any free port)")
       ->envname("WAGGLE_GRPC")
       ->capture_default_str();
-  serve->add_option("--ui-dir", serve_flags.ui_dir, "the built web UI (default: ui beside the binary)");
+  serve->add_option("--tls-cert", serve_flags.tls_cert, "PEM certificate chain: HTTPS and gRPC over TLS (with --tls-key)")
+      ->envname("WAGGLE_TLS_CERT");
+  serve->add_option("--tls-key", serve_flags.tls_key, "PEM private key of --tls-cert")->envname("WAGGLE_TLS_KEY");
+  serve->add_option("--ui-dir", serve_flags.ui_dir, "the built web UI (default: ui beside the binary)")
+      ->envname("WAGGLE_UI_DIR");
   serve->add_option("--xray", serve_flags.xray, "X-Ray daemon address: segments on UDP, the SDKs' sampling calls on TCP (port 0: any free port; off: none)")
       ->envname("WAGGLE_XRAY")
       ->capture_default_str();

@@ -70,6 +70,8 @@ int RunServe(const ServeFlags& flags) {
     options.aws_access_keys.push_back(std::move(*key));
   }
   options.ui_dir = flags.ui_dir;
+  options.tls_cert = flags.tls_cert;
+  options.tls_key = flags.tls_key;
   options.http = *http;
   options.grpc = *grpc;
   for (const std::string& text : flags.api_keys) {
