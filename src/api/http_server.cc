@@ -39,12 +39,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-  Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler)
+  Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler,
+          std::atomic<uint64_t>& in_flight)
     requires(!kTls)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
-  Session(tcp::socket socket, asio::ssl::context& tls, const HttpServerOptions& options, const HttpHandler& handler)
+      : stream_(std::move(socket)), options_(options), handler_(handler), in_flight_(in_flight) {}
+  Session(tcp::socket socket, asio::ssl::context& tls, const HttpServerOptions& options, const HttpHandler& handler,
+          std::atomic<uint64_t>& in_flight)
     requires(kTls)
-      : stream_(beast::tcp_stream(std::move(socket)), tls), options_(options), handler_(handler) {}
+      : stream_(beast::tcp_stream(std::move(socket)), tls), options_(options), handler_(handler),
+        in_flight_(in_flight) {}
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -79,6 +82,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (auto length = parser_->content_length(); length && *length > options_.max_body_bytes) {
       return FailAndClose(http::status::payload_too_large, PayloadTooLargeMessage());
     }
+    // Overload: refuse before reading the body, so memory stays within the budget.
+    reserved_ = 0;
+    if (options_.max_in_flight_bytes > 0) {
+      const uint64_t length = parser_->content_length().value_or(0);
+      if (in_flight_.fetch_add(length) + length > options_.max_in_flight_bytes) {
+        in_flight_ -= length;
+        return FailAndClose(http::status::service_unavailable,
+                            "the server is at its memory budget for request bodies; retry shortly", true);
+      }
+      reserved_ = length;
+    }
     if (beast::iequals(header[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
       http::async_write(stream_, *cont, [self = this->shared_from_this(), cont](beast::error_code ec, size_t) {
@@ -97,6 +111,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void OnReadError(beast::error_code ec) {
+    if (reserved_ > 0) in_flight_ -= reserved_, reserved_ = 0;
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
         ec == asio::error::connection_reset || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted) {
@@ -122,9 +137,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // Waiting for the handler (e.g. an fsync) is not idleness.
     Lowest().expires_never();
     HttpRequest request = parser_->release();
+    // Bodies without a length (chunked) are counted once read.
+    const uint64_t held = std::max<uint64_t>(reserved_, request.body().size());
+    if (options_.max_in_flight_bytes > 0) in_flight_ += held - reserved_;
+    reserved_ = 0;
     auto self = this->shared_from_this();
     auto executor = stream_.get_executor();
-    handler_(std::move(request), [self, executor](HttpResponse response) {
+    handler_(std::move(request), [self, executor, held](HttpResponse response) {
+      if (self->options_.max_in_flight_bytes > 0) self->in_flight_ -= held;
       asio::post(executor, [self, response = std::move(response)]() mutable {
         self->Write(std::move(response));
       });
@@ -140,9 +160,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
-  void FailAndClose(http::status status, std::string message) {
+  void FailAndClose(http::status status, std::string message, bool retry = false) {
     auto response = std::make_shared<HttpResponse>(status, 11);
     response->set(http::field::server, "waggle");
+    if (retry) response->set(http::field::retry_after, "1");
     response->set(http::field::content_type, "application/json");
     response->set(http::field::connection, "close");
     response->body() = StrCat(R"({"error":")", message, R"("})");
@@ -184,6 +205,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
+  std::atomic<uint64_t>& in_flight_;
+  uint64_t reserved_ = 0;  // counted in in_flight_ for the body being read
 };
 
 }  // namespace
@@ -224,9 +247,9 @@ void HttpServer::Accept() {
       socket.set_option(tcp::no_delay(true), ec);
       if (options_.tls) {
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *options_.tls, options_,
-                                                                        handler_)->Start();
+                                                                        handler_, in_flight_bytes_)->Start();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), options_, handler_)->Start();
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), options_, handler_, in_flight_bytes_)->Start();
       }
     } else {
       spdlog::warn("accept failed: {}", ec.message());

@@ -27,6 +27,9 @@ struct HttpServerOptions {
   uint64_t max_body_bytes = 20ull << 20;  // Honeycomb's limit for compressed bodies
   uint32_t header_limit_bytes = 64 * 1024;
   int idle_timeout_seconds = 60;
+  // Request bodies held at once (read, or being handled until answered); past it requests
+  // get 503 + Retry-After before their body is read. 0: no limit.
+  uint64_t max_in_flight_bytes = 0;
   // TLS on this listener (--tls-cert/--tls-key); plain HTTP when null.
   std::shared_ptr<boost::asio::ssl::context> tls;
 };
@@ -40,6 +43,7 @@ class HttpServer {
   absl::StatusOr<ListenAddress> Listen(const ListenAddress& address);
   // Stops accepting; open connections finish their current request.
   void Stop();
+  uint64_t in_flight_bytes() const { return in_flight_bytes_.load(); }
 
  private:
   void Accept();
@@ -48,6 +52,7 @@ class HttpServer {
   const HttpServerOptions options_;
   const HttpHandler handler_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::atomic<uint64_t> in_flight_bytes_{0};
 };
 
 // A response with a body and content type, keep-alive matching the request.

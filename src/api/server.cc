@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <boost/asio/ssl/context.hpp>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 
 #include <grpcpp/security/server_credentials.h>
@@ -86,7 +87,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   std::unique_ptr<Server> server(new Server(options));
 
-  auto store = store::EmbeddedStore::Open(options.store);
+  const uint64_t budget = options.memory_budget_bytes;
+  store::EmbeddedStoreOptions store_options = options.store;
+  store_options.max_pending_bytes = std::min(store_options.max_pending_bytes, budget / 16);
+  store_options.head_flush_bytes = std::max<uint64_t>(1, std::min(store_options.head_flush_bytes, budget / 32));
+  auto store = store::EmbeddedStore::Open(store_options);
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
   const auto& replay = server->store_->replay_stats();
@@ -102,6 +107,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (!markers.ok()) return markers.status();
   server->markers_ = std::move(*markers);
   HoneycombApiOptions honeycomb = options.honeycomb;
+  honeycomb.query_memory_bytes = std::min(honeycomb.query_memory_bytes, budget / 8);
   honeycomb.max_decoded_bytes = options.max_decoded_bytes;
   server->honeycomb_ = std::make_unique<HoneycombApi>(server->keys_, *server->store_, *server->markers_, honeycomb);
 
@@ -126,6 +132,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 
   HttpServerOptions http_options;
   http_options.max_body_bytes = options.max_body_bytes;
+  http_options.max_in_flight_bytes = std::max(budget / 16, options.max_body_bytes);
   std::optional<std::pair<std::string, std::string>> tls_pem;  // certificate chain, key
   if (!options.tls_cert.empty() || !options.tls_key.empty()) {
     auto tls = LoadTls(options.tls_cert, options.tls_key);
@@ -152,6 +159,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.AddListeningPort(options.grpc.ToString(), credentials, &grpc_port);
   builder.RegisterService(server->otlp_grpc_.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_decoded_bytes));
+  grpc::ResourceQuota quota("waggle-grpc");
+  quota.Resize(std::max<uint64_t>(budget / 16, options.max_decoded_bytes * 2));
+  builder.SetResourceQuota(quota);
   server->grpc_ = builder.BuildAndStart();
   if (!server->grpc_ || grpc_port == 0) {
     return absl::UnavailableError(

@@ -39,6 +39,15 @@ struct ServerOptions {
   std::optional<ListenAddress> xray = ListenAddress{"127.0.0.1", 2000};  // nullopt: no daemon port
   std::vector<xray::AwsAccessKey> aws_access_keys;
   std::string ui_dir;  // the built web UI; empty: DefaultUiDirectory()
+  // What the process may hold in memory (RSS). Split: request bodies in flight 1/16 (at
+  // least one body of max_body_bytes; parsing one takes several times its size), gRPC 1/16,
+  // the write-ahead log queue 1/16, the head 1/32 (events in memory take several times their
+  // encoded size, and up to 6 heads wait while parts are written out), one query 1/8; the
+  // rest is the process's own (code, caches, part writing and merging, allocator slack).
+  // Past them requests get 503 + Retry-After (a query a "narrow it" 400). Measured at twice
+  // the sustainable ingest rate with 256 MiB: peak RSS 215-234 MiB (tests/interop/overload).
+  // Smaller heads are not cheaper: at 1/64 merges of many small parts took RSS to 550-650 MiB.
+  uint64_t memory_budget_bytes = 2ull << 30;
   // PEM files: TLS on the HTTP and gRPC listeners when both are set.
   std::string tls_cert;
   std::string tls_key;

@@ -19,6 +19,7 @@ struct ServeFlags {
   std::string retention;  // empty: keep everything
   std::string max_disk;   // empty: no limit
   std::string flush_bytes = "32MiB";
+  std::string memory_budget = "2GiB";
   std::string flush_interval = "10s";
 };
 

@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   serve->add_option("--max-disk", serve_flags.max_disk,
                     "Drop the oldest parts while the store is larger than this (e.g. 50GiB)")
       ->envname("WAGGLE_MAX_DISK");
+  serve->add_option("--memory-budget", serve_flags.memory_budget,
+                    "What ingest and queries may hold in memory; past it requests get 503 + Retry-After")
+      ->envname("WAGGLE_MEMORY_BUDGET");
   serve->add_option("--flush-bytes", serve_flags.flush_bytes,
                     "Write the in-memory head out as parts past this size")
       ->envname("WAGGLE_FLUSH_BYTES")

@@ -44,6 +44,10 @@ int RunServe(const ServeFlags& flags) {
     if (!max_disk.ok()) return fail(max_disk.status());
     options.store.max_disk_bytes = *max_disk;
   }
+  auto memory_budget = ParseByteSize(flags.memory_budget, "--memory-budget");
+  if (!memory_budget.ok()) return fail(memory_budget.status());
+  if (*memory_budget < (64ull << 20)) return fail(absl::InvalidArgumentError("--memory-budget: at least 64MiB"));
+  options.memory_budget_bytes = *memory_budget;
   auto flush_bytes = ParseByteSize(flags.flush_bytes, "--flush-bytes");
   if (!flush_bytes.ok()) return fail(flush_bytes.status());
   options.store.head_flush_bytes = std::max<uint64_t>(*flush_bytes, 1);
