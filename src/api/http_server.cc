@@ -65,11 +65,24 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
  private:
+  // Between requests a connection may idle for idle_timeout; once a request's first byte is
+  // in, its headers must be complete within header_timeout (slow-header clients, slowloris,
+  // are cut off; waiting costs a socket, never a thread), and its body within idle_timeout.
   void ReadHeader() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(options_.header_limit_bytes);
+    if (buffer_.size() > 0) return ReadHeaderBytes();
     Lowest().expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    stream_.async_read_some(buffer_.prepare(16384), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+      if (ec) return self->OnReadError(ec);
+      self->buffer_.commit(n);
+      self->ReadHeaderBytes();
+    });
+  }
+
+  void ReadHeaderBytes() {
+    Lowest().expires_after(std::chrono::milliseconds(options_.header_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
                               self->OnHeader(ec);
@@ -105,6 +118,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void ReadBody() {
+    Lowest().expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->OnRequest(ec);
     });

@@ -26,7 +26,8 @@ using HttpHandler = std::function<void(HttpRequest&&, HttpReply)>;
 struct HttpServerOptions {
   uint64_t max_body_bytes = 20ull << 20;  // Honeycomb's limit for compressed bodies
   uint32_t header_limit_bytes = 64 * 1024;
-  int idle_timeout_seconds = 60;
+  int idle_timeout_seconds = 60;  // between requests, and for a request's body
+  int64_t header_timeout_ms = 10000;  // from a request's first byte to its last header
   // Request bodies held at once (read, or being handled until answered); past it requests
   // get 503 + Retry-After before their body is read. 0: no limit.
   uint64_t max_in_flight_bytes = 0;

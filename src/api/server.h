@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -48,6 +49,7 @@ struct ServerOptions {
   // the sustainable ingest rate with 256 MiB: peak RSS 215-234 MiB (tests/interop/overload).
   // Smaller heads are not cheaper: at 1/64 merges of many small parts took RSS to 550-650 MiB.
   uint64_t memory_budget_bytes = 2ull << 30;
+  std::chrono::milliseconds header_timeout{10000};  // a request's headers must arrive within it
   // PEM files: TLS on the HTTP and gRPC listeners when both are set.
   std::string tls_cert;
   std::string tls_key;

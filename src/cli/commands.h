@@ -20,6 +20,7 @@ struct ServeFlags {
   std::string max_disk;   // empty: no limit
   std::string flush_bytes = "32MiB";
   std::string memory_budget = "2GiB";
+  std::string header_timeout = "10s";
   std::string flush_interval = "10s";
 };
 

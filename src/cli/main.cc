@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
   serve->add_option("--memory-budget", serve_flags.memory_budget,
                     "What ingest and queries may hold in memory; past it requests get 503 + Retry-After")
       ->envname("WAGGLE_MEMORY_BUDGET");
+  serve->add_option("--header-timeout", serve_flags.header_timeout,
+                    "A request's headers must arrive within this of its first byte (slow clients are cut off)")
+      ->envname("WAGGLE_HEADER_TIMEOUT")
+      ->capture_default_str();
   serve->add_option("--flush-bytes", serve_flags.flush_bytes,
                     "Write the in-memory head out as parts past this size")
       ->envname("WAGGLE_FLUSH_BYTES")

@@ -48,6 +48,10 @@ int RunServe(const ServeFlags& flags) {
   if (!memory_budget.ok()) return fail(memory_budget.status());
   if (*memory_budget < (64ull << 20)) return fail(absl::InvalidArgumentError("--memory-budget: at least 64MiB"));
   options.memory_budget_bytes = *memory_budget;
+  auto header_timeout = ParseDuration(flags.header_timeout, "--header-timeout");
+  if (!header_timeout.ok()) return fail(header_timeout.status());
+  options.header_timeout = std::max(std::chrono::milliseconds(100),
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(*header_timeout));
   auto flush_bytes = ParseByteSize(flags.flush_bytes, "--flush-bytes");
   if (!flush_bytes.ok()) return fail(flush_bytes.status());
   options.store.head_flush_bytes = std::max<uint64_t>(*flush_bytes, 1);

@@ -128,3 +128,39 @@ test('a request past the body budget gets 503 with Retry-After before its body i
     waggle.cleanup();
   }
 });
+
+test('slow clients (slowloris) are cut off at the header timeout while others are served', async () => {
+  const waggle = await startWaggle({ args: ['--header-timeout', '1s'] });
+  try {
+    const net = await import('node:net');
+    const [host, port] = waggle.http.split(':');
+    // 200 connections that send a header line every 300 ms and never finish.
+    const slow = [];
+    for (let i = 0; i < 200; i++) {
+      const socket = net.connect(Number(port), host);
+      const closed = new Promise((resolve) => socket.on('close', () => resolve(Date.now())));
+      socket.on('error', () => {});
+      socket.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\n');
+      const timer = setInterval(() => socket.write(`X-Slow-${Date.now()}: 1\r\n`), 300);
+      slow.push({ socket, closed, timer });
+    }
+    const started = Date.now();
+    // Meanwhile ordinary requests are answered at once.
+    for (let i = 0; i < 5; i++) {
+      const t = Date.now();
+      const r = await fetch(waggle.url('/healthz'));
+      assert.equal(r.status, 200);
+      assert.ok(Date.now() - t < 500, `a health check took ${Date.now() - t} ms beside 200 slow clients`);
+    }
+    const closedAt = await Promise.all(slow.map((s) => s.closed));
+    for (const s of slow) clearInterval(s.timer);
+    const slowest = Math.max(...closedAt) - started;
+    assert.ok(slowest >= 900 && slowest < 4000, `slow clients were cut off after ${slowest} ms (header timeout 1 s)`);
+    // An idle keep-alive connection is not a slow client: it is kept for the idle timeout.
+    const r = await fetch(waggle.url('/healthz'));
+    assert.equal(r.status, 200);
+  } finally {
+    await waggle.stop();
+    waggle.cleanup();
+  }
+});
