@@ -1,5 +1,6 @@
 #include "ingest/otlp_span_mapper.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -22,6 +23,10 @@ using model::FieldOrigin;
 
 constexpr size_t kMaxStringBytes = 65535;  // Honeycomb's limit for a string field.
 constexpr int kMaxFlattenDepth = 5;        // kvlists flatten to key.sub this deep.
+// Attributes kept per span; past it the rest are dropped and counted in
+// meta.dropped_attributes (Honeycomb refuses events past 2,000 fields; the OTel SDKs default
+// to 128 and count theirs in dropped_attributes_count).
+constexpr int kMaxSpanAttributes = 2000;
 
 // Cuts at a UTF-8 character boundary at or below `limit` bytes.
 std::string Truncate(std::string s) {
@@ -203,7 +208,7 @@ void MapSpan(const trace_pb::Span& span, const std::string& dataset, const std::
   e.kind = KindFrom(span.kind());
   e.status_code = StatusFrom(span.status());
   e.status_message = span.status().message();
-  e.name = span.name();
+  e.name = Truncate(span.name());
   e.service_name = service_name;
   e.scope_name = scope.name();
   e.scope_version = scope.version();
@@ -215,6 +220,18 @@ void MapSpan(const trace_pb::Span& span, const std::string& dataset, const std::
   e.fields = resource_fields;
   e.fields.insert(e.fields.end(), scope_fields.begin(), scope_fields.end());
   AppendAttributes(span.attributes(), FieldOrigin::kSpan, &e.fields);
+  // Oversized input is clamped and marked, never refused: the rest of the span is worth
+  // keeping, and the marks say what was cut.
+  int64_t truncated = span.name().size() > kMaxStringBytes ? 1 : 0;
+  for (const auto& kv : span.attributes()) truncated += kv.value().string_value().size() > kMaxStringBytes;
+  const auto span_fields = static_cast<int64_t>(
+      std::count_if(e.fields.begin(), e.fields.end(), [](const Field& f) { return f.origin == FieldOrigin::kSpan; }));
+  if (span_fields > kMaxSpanAttributes) {
+    int64_t kept = 0;
+    std::erase_if(e.fields, [&](const Field& f) { return f.origin == FieldOrigin::kSpan && ++kept > kMaxSpanAttributes; });
+    e.fields.push_back({"meta.dropped_attributes", span_fields - kMaxSpanAttributes, FieldOrigin::kSpan});
+  }
+  if (truncated > 0) e.fields.push_back({"meta.truncated_values", truncated, FieldOrigin::kSpan});
   // Honeycomb copies the first exception event's details onto the span, so a query on
   // exception.message finds the failing span itself.
   for (const auto& span_event : span.events()) {

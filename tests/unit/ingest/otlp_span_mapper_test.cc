@@ -207,6 +207,24 @@ TEST_F(OtlpSpanMapperTest, NegativeDurationIsClampedAndMarked) {
   EXPECT_TRUE(std::get<bool>(f["meta.invalid_duration"]));
 }
 
+TEST_F(OtlpSpanMapperTest, OversizedSpansAreClampedAndMarked) {
+  Span* span = AddSpan();
+  span->set_name(std::string(100000, 'n'));
+  Set(span->add_attributes(), "big", std::string(70000, 'x') + "é");
+  for (int i = 0; i < 2500; ++i) Set(span->add_attributes(), "a" + std::to_string(i), "v");
+  const OtlpMappedBatch batch = MapOtlpTraces(request_, std::nullopt);
+  const Event& e = SpanEvent(batch);
+  EXPECT_EQ(e.name.size(), 65535u);
+  auto f = Fields(e);
+  EXPECT_EQ(std::get<std::string>(f["big"]).size(), 65535u);
+  EXPECT_EQ(std::get<int64_t>(f["meta.truncated_values"]), 2);  // the name and "big"
+  // 2,501 span attributes: the first 2,000 kept, the rest counted.
+  EXPECT_EQ(std::get<int64_t>(f["meta.dropped_attributes"]), 501);
+  EXPECT_TRUE(f.count("a1998"));
+  EXPECT_FALSE(f.count("a1999"));
+  EXPECT_EQ(f["shared"], AttributeValue(std::string("from-scope")));  // resource and scope untouched
+}
+
 TEST_F(OtlpSpanMapperTest, BadIdsAreRejectedWithAReason) {
   AddSpan()->set_trace_id("short");
   AddSpan()->set_span_id(std::string(8, '\0'));
