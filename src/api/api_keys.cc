@@ -55,10 +55,13 @@ absl::Status ApiKeyRegistry::Check(const std::optional<std::string_view>& presen
   if (match == nullptr) {
     return absl::UnauthenticatedError("unknown API key in x-honeycomb-team; check the key");
   }
-  if ((static_cast<uint8_t>(match->scope) & static_cast<uint8_t>(needed)) == 0) {
-    return absl::PermissionDeniedError(
-        needed == KeyScope::kIngest ? "this API key may not send data (it has the query scope only)"
-                                    : "this API key may not read data (it has the ingest scope only)");
+  if ((static_cast<uint8_t>(match->scope) & static_cast<uint8_t>(needed)) != static_cast<uint8_t>(needed)) {
+    switch (needed) {
+      case KeyScope::kIngest: return absl::PermissionDeniedError("this API key may not send data (it has the query scope only)");
+      case KeyScope::kQuery: return absl::PermissionDeniedError("this API key may not read data (it has the ingest scope only)");
+      case KeyScope::kAll: break;
+    }
+    return absl::PermissionDeniedError("this change needs an API key with the all scope (KEY or KEY:all)");
   }
   return absl::OkStatus();
 }

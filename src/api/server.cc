@@ -117,7 +117,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->segment_ingest_ = std::make_unique<xray::SegmentIngest>(*server->store_);
   XrayApiOptions xray_options;
   xray_options.access_keys = options.aws_access_keys;
-  xray_options.allow_unsigned = options.aws_access_keys.empty() && options.http.IsLoopback();
+  // Unsigned X-Ray API calls only while Waggle runs fully open (no key of either kind) on
+  // loopback; with API keys configured a call needs SigV4 or one of those keys.
+  xray_options.allow_unsigned = options.aws_access_keys.empty() && options.api_keys.empty() && options.http.IsLoopback();
   xray_options.api_keys = &server->keys_;
   server->xray_api_ = std::make_unique<XrayApi>(*server->store_, *server->xray_config_, *server->segment_ingest_,
                                                 xray_options);

@@ -214,7 +214,11 @@ bool XrayApi::Handle(HttpRequest& request, std::string_view path, HttpReply& rep
   if (!options_.allow_unsigned && !by_api_key) {
     if (options_.access_keys.empty()) {
       reply(XrayError(request, http::status::forbidden, "AccessDeniedException",
-                      "the X-Ray API is reachable beyond loopback: configure --aws-access-key ID:SECRET and sign requests"));
+                      options_.api_keys != nullptr && !options_.api_keys->open()
+                          ? "the X-Ray API needs a key: send a Waggle API key in x-honeycomb-team, or configure "
+                            "--aws-access-key ID:SECRET and sign requests"
+                          : "the X-Ray API is reachable beyond loopback: configure --aws-access-key ID:SECRET and sign "
+                            "requests"));
       return true;
     }
     xray::SigV4Request signed_request{

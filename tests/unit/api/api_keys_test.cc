@@ -29,6 +29,10 @@ TEST(ApiKeysTest, ChecksKeyAndScope) {
   EXPECT_EQ(keys.Check("ingest-keyy", KeyScope::kIngest).code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(keys.Check("ingest-key", KeyScope::kQuery).code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(keys.Check("query-key", KeyScope::kIngest).code(), absl::StatusCode::kPermissionDenied);
+  // Changes that need both scopes (X-Ray groups and rules) take only an `all` key.
+  EXPECT_EQ(keys.Check("query-key", KeyScope::kAll).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(keys.Check("ingest-key", KeyScope::kAll).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(keys.Check("both", KeyScope::kAll).ok());
 }
 
 }  // namespace
