@@ -221,7 +221,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const HttpHandler& handler_;
   std::atomic<uint64_t>& in_flight_;
   uint64_t reserved_ = 0;  // counted in in_flight_ for the body being read
+
+ public:
+  std::shared_ptr<void> connection_slot;  // released with the session
 };
+
+constexpr std::string_view kTooManyConnections =
+    "HTTP/1.1 503 Service Unavailable\r\nServer: waggle\r\nRetry-After: 1\r\nContent-Type: application/json\r\n"
+    "Connection: close\r\nContent-Length: 56\r\n\r\n{\"error\":\"too many open connections; retry in a moment\"}";
 
 }  // namespace
 
@@ -259,11 +266,29 @@ void HttpServer::Accept() {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
+      if (options_.max_connections > 0 && connections_.load() >= options_.max_connections) {
+        // Over the limit: a 503 for plain HTTP clients, then close (TLS clients see a close).
+        auto refused = std::make_shared<tcp::socket>(std::move(socket));
+        auto done = [refused](beast::error_code, size_t) {
+          beast::error_code ignored;
+          refused->shutdown(tcp::socket::shutdown_both, ignored);
+          refused->close(ignored);
+        };
+        if (options_.tls) return done({}, 0), Accept();
+        asio::async_write(*refused, asio::buffer(kTooManyConnections.data(), kTooManyConnections.size()), done);
+        return Accept();
+      }
+      ++connections_;
+      std::shared_ptr<void> slot(nullptr, [this](void*) { --connections_; });
       if (options_.tls) {
-        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *options_.tls, options_,
-                                                                        handler_, in_flight_bytes_)->Start();
+        auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            std::move(socket), *options_.tls, options_, handler_, in_flight_bytes_);
+        session->connection_slot = std::move(slot);
+        session->Start();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), options_, handler_, in_flight_bytes_)->Start();
+        auto session = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), options_, handler_, in_flight_bytes_);
+        session->connection_slot = std::move(slot);
+        session->Start();
       }
     } else {
       spdlog::warn("accept failed: {}", ec.message());

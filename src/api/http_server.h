@@ -28,6 +28,8 @@ struct HttpServerOptions {
   uint32_t header_limit_bytes = 64 * 1024;
   int idle_timeout_seconds = 60;  // between requests, and for a request's body
   int64_t header_timeout_ms = 10000;  // from a request's first byte to its last header
+  // Open connections at once; past it new ones get 503 + Retry-After and are closed. 0: none.
+  int64_t max_connections = 10000;
   // Request bodies held at once (read, or being handled until answered); past it requests
   // get 503 + Retry-After before their body is read. 0: no limit.
   uint64_t max_in_flight_bytes = 0;
@@ -54,6 +56,7 @@ class HttpServer {
   const HttpHandler handler_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::atomic<uint64_t> in_flight_bytes_{0};
+  std::atomic<int64_t> connections_{0};
 };
 
 // A response with a body and content type, keep-alive matching the request.

@@ -136,6 +136,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   http_options.max_body_bytes = options.max_body_bytes;
   http_options.max_in_flight_bytes = std::max(budget / 16, options.max_body_bytes);
   http_options.header_timeout_ms = options.header_timeout.count();
+  http_options.max_connections = options.max_connections;
   std::optional<std::pair<std::string, std::string>> tls_pem;  // certificate chain, key
   if (!options.tls_cert.empty() || !options.tls_key.empty()) {
     auto tls = LoadTls(options.tls_cert, options.tls_key);

@@ -50,6 +50,7 @@ struct ServerOptions {
   // Smaller heads are not cheaper: at 1/64 merges of many small parts took RSS to 550-650 MiB.
   uint64_t memory_budget_bytes = 2ull << 30;
   std::chrono::milliseconds header_timeout{10000};  // a request's headers must arrive within it
+  int64_t max_connections = 10000;  // open HTTP connections; past it 503 + Retry-After
   // PEM files: TLS on the HTTP and gRPC listeners when both are set.
   std::string tls_cert;
   std::string tls_key;

@@ -21,6 +21,7 @@ struct ServeFlags {
   std::string flush_bytes = "32MiB";
   std::string memory_budget = "2GiB";
   std::string header_timeout = "10s";
+  int64_t max_connections = 10000;
   std::string flush_interval = "10s";
 };
 

@@ -58,6 +58,11 @@ int main(int argc, char** argv) {
                     "A request's headers must arrive within this of its first byte (slow clients are cut off)")
       ->envname("WAGGLE_HEADER_TIMEOUT")
       ->capture_default_str();
+  serve->add_option("--max-connections", serve_flags.max_connections,
+                    "Open HTTP connections at once; past it new ones get 503 + Retry-After")
+      ->envname("WAGGLE_MAX_CONNECTIONS")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
+      ->capture_default_str();
   serve->add_option("--flush-bytes", serve_flags.flush_bytes,
                     "Write the in-memory head out as parts past this size")
       ->envname("WAGGLE_FLUSH_BYTES")

@@ -78,6 +78,7 @@ int RunServe(const ServeFlags& flags) {
     options.aws_access_keys.push_back(std::move(*key));
   }
   options.ui_dir = flags.ui_dir;
+  options.max_connections = flags.max_connections;
   options.tls_cert = flags.tls_cert;
   options.tls_key = flags.tls_key;
   options.http = *http;

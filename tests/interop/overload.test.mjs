@@ -164,3 +164,33 @@ test('slow clients (slowloris) are cut off at the header timeout while others ar
     waggle.cleanup();
   }
 });
+
+test('past --max-connections new connections get 503 + Retry-After; freed slots are reused', async () => {
+  const waggle = await startWaggle({ args: ['--max-connections', '20'] });
+  try {
+    const net = await import('node:net');
+    const [host, port] = waggle.http.split(':');
+    const connect = () => new Promise((resolve) => {
+      const socket = net.connect(Number(port), host, () => resolve(socket));
+      socket.on('error', () => {});
+    });
+    const idle = [];
+    for (let i = 0; i < 20; i++) idle.push(await connect());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const extra = await connect();
+    const answer = await new Promise((resolve) => {
+      let got = '';
+      extra.on('data', (d) => { got += d; });
+      extra.on('close', () => resolve(got));
+    });
+    assert.match(answer, /^HTTP\/1\.1 503 /);
+    assert.match(answer, /Retry-After: 1/);
+    assert.match(answer, /too many open connections/);
+    for (const s of idle) s.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal((await fetch(waggle.url('/healthz'))).status, 200);
+  } finally {
+    await waggle.stop();
+    waggle.cleanup();
+  }
+});
