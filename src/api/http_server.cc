@@ -266,7 +266,7 @@ void HttpServer::Accept() {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      if (options_.max_connections > 0 && connections_.load() >= options_.max_connections) {
+      if (options_.max_connections > 0 && connections_->load() >= options_.max_connections) {
         // Over the limit: a 503 for plain HTTP clients, then close (TLS clients see a close).
         auto refused = std::make_shared<tcp::socket>(std::move(socket));
         auto done = [refused](beast::error_code, size_t) {
@@ -278,8 +278,8 @@ void HttpServer::Accept() {
         asio::async_write(*refused, asio::buffer(kTooManyConnections.data(), kTooManyConnections.size()), done);
         return Accept();
       }
-      ++connections_;
-      std::shared_ptr<void> slot(nullptr, [this](void*) { --connections_; });
+      ++*connections_;
+      std::shared_ptr<void> slot(nullptr, [connections = connections_](void*) { --*connections; });
       if (options_.tls) {
         auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
             std::move(socket), *options_.tls, options_, handler_, in_flight_bytes_);

@@ -56,7 +56,9 @@ class HttpServer {
   const HttpHandler handler_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::atomic<uint64_t> in_flight_bytes_{0};
-  std::atomic<int64_t> connections_{0};
+  // Shared with the sessions: one can outlive this server (a keep-alive connection whose
+  // pending read is destroyed with the io_context, after the server).
+  std::shared_ptr<std::atomic<int64_t>> connections_ = std::make_shared<std::atomic<int64_t>>(0);
 };
 
 // A response with a body and content type, keep-alive matching the request.
