@@ -20,18 +20,35 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 }  // namespace
 
 absl::StatusOr<ApiKey> ParseApiKeyFlag(std::string_view text) {
+  auto parse_scope = [](std::string_view scope) -> std::optional<KeyScope> {
+    if (scope == "ingest") return KeyScope::kIngest;
+    if (scope == "query") return KeyScope::kQuery;
+    if (scope == "all") return KeyScope::kAll;
+    return std::nullopt;
+  };
   ApiKey key;
   std::string_view secret = text;
   size_t colon = text.rfind(':');
   if (colon != std::string_view::npos) {
-    std::string_view scope = text.substr(colon + 1);
+    std::string_view last = text.substr(colon + 1);
     secret = text.substr(0, colon);
-    if (scope == "ingest") key.scope = KeyScope::kIngest;
-    else if (scope == "query") key.scope = KeyScope::kQuery;
-    else if (scope == "all") key.scope = KeyScope::kAll;
-    else {
-      return absl::InvalidArgumentError(
-          StrCat("--api-key: unknown scope '", scope, "'; use KEY, KEY:ingest, KEY:query or KEY:all"));
+    if (auto scope = parse_scope(last)) {
+      if (size_t before = secret.rfind(':'); before != std::string_view::npos && parse_scope(secret.substr(before + 1))) {
+        return absl::InvalidArgumentError(StrCat("--api-key: a team may not be named '", last, "' (a scope's name)"));
+      }
+      key.scope = *scope;
+    } else if (size_t before = secret.rfind(':'); before != std::string_view::npos && parse_scope(secret.substr(before + 1))) {
+      // KEY:SCOPE:TEAM
+      if (!IsValidTeamName(last)) {
+        return absl::InvalidArgumentError(StrCat("--api-key: team '", last.substr(0, 64),
+                                                 "' is not a valid name: 1-64 letters, digits, '_' or '-'"));
+      }
+      key.scope = *parse_scope(secret.substr(before + 1));
+      key.team = std::string(last);
+      secret = secret.substr(0, before);
+    } else {
+      return absl::InvalidArgumentError(StrCat("--api-key: unknown scope '", last.substr(0, 64),
+                                               "'; use KEY, KEY:SCOPE or KEY:SCOPE:TEAM with SCOPE ingest, query or all"));
     }
   }
   secret = TrimAsciiWhitespace(secret);
@@ -40,9 +57,19 @@ absl::StatusOr<ApiKey> ParseApiKeyFlag(std::string_view text) {
   return key;
 }
 
+std::optional<std::string> ApiKeyRegistry::TeamOf(const std::optional<std::string_view>& presented) const {
+  if (!presented || presented->empty()) return std::nullopt;
+  const ApiKey* match = nullptr;
+  for (const ApiKey& key : keys_) {  // no early exit: every key is compared
+    if (ConstantTimeEquals(*presented, key.secret)) match = &key;
+  }
+  if (match == nullptr) return std::nullopt;
+  return match->team;
+}
+
 absl::Status ApiKeyRegistry::Check(const std::optional<std::string_view>& presented,
                                    KeyScope needed) const {
-  if (keys_.empty()) return absl::OkStatus();
+  if (open_) return absl::OkStatus();
   if (!presented || presented->empty()) {
     return absl::UnauthenticatedError(
         "missing API key: send it in the x-honeycomb-team header "

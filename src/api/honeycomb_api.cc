@@ -732,8 +732,8 @@ void HoneycombApi::Auth(HttpRequest& request, HttpReply& reply) {
               {"api_key_access",
                {{"events", ingest}, {"markers", ingest}, {"triggers", false}, {"boards", false},
                 {"queries", query}, {"columns", query}, {"createDatasets", ingest}}},
-              {"team", {{"name", "Waggle"}, {"slug", "waggle"}}},
-              {"environment", {{"name", "waggle"}, {"slug", "waggle"}}}};
+              {"team", {{"name", options_.team}, {"slug", options_.team}}},
+              {"environment", {{"name", options_.team}, {"slug", options_.team}}}};
   reply(JsonResponse(request, http::status::ok, doc));
 }
 

@@ -31,6 +31,7 @@ struct HoneycombApiOptions {
   uint64_t query_memory_bytes = 1ull << 30;
   std::chrono::seconds query_timeout{60};
   size_t kept_results = 1000;   // finished results kept for GET
+  std::string team = "default";  // the team whose data this is (/1/auth names it)
 };
 
 class HoneycombApi {

@@ -31,8 +31,9 @@ grpc::ServerUnaryReactor* OtlpGrpcService::Export(grpc::CallbackServerContext* c
                                                   grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
 
-  auto dataset = ingest_.Authorize({Metadata(*context, "x-honeycomb-team"),
-                                    Metadata(*context, "x-honeycomb-dataset")});
+  const std::optional<std::string> key = Metadata(*context, "x-honeycomb-team");
+  OtlpTraceIngest& ingest = ingest_for_key_(key);
+  auto dataset = ingest.Authorize({key, Metadata(*context, "x-honeycomb-dataset")});
   if (!dataset.ok()) {
     reactor->Finish(ToGrpc(dataset.status()));
     return reactor;
@@ -56,7 +57,7 @@ grpc::ServerUnaryReactor* OtlpGrpcService::Export(grpc::CallbackServerContext* c
     return reactor;
   }
 
-  ingest_.Export(*message, *dataset, "otlp_grpc", [reactor, response](ExportOutcome outcome) {
+  ingest.Export(*message, *dataset, "otlp_grpc", [reactor, response](ExportOutcome outcome) {
     if (!outcome.status.ok()) {
       if (outcome.status.code() == absl::StatusCode::kUnavailable ||
           outcome.status.code() == absl::StatusCode::kResourceExhausted) {

@@ -3,6 +3,8 @@
 // the call from the store's thread once the batch is durable, holding no server thread.
 #pragma once
 
+#include <functional>
+
 #include "api/otlp_trace_ingest.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 
@@ -12,14 +14,16 @@ class OtlpGrpcService final
     : public opentelemetry::proto::collector::trace::v1::TraceService::WithRawCallbackMethod_Export<
           opentelemetry::proto::collector::trace::v1::TraceService::Service> {
  public:
-  explicit OtlpGrpcService(OtlpTraceIngest& ingest) : ingest_(ingest) {}
+  // The ingest path of the team an API key (x-honeycomb-team) belongs to.
+  using IngestForKey = std::function<OtlpTraceIngest&(const std::optional<std::string>& api_key)>;
+  explicit OtlpGrpcService(IngestForKey ingest_for_key) : ingest_for_key_(std::move(ingest_for_key)) {}
 
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override;
 
  private:
-  OtlpTraceIngest& ingest_;
+  const IngestForKey ingest_for_key_;
 };
 
 }  // namespace waggle::api

@@ -2,20 +2,20 @@
 
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <boost/asio/ssl/context.hpp>
 #include <grpcpp/resource_quota.h>
-#include <grpcpp/security/server_credentials.h>
-
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <spdlog/spdlog.h>
 
 #include "api/http_errors.h"
 #include "api/trace_renderer.h"
-#include "xray/segment_document.h"
 #include <nlohmann/json.hpp>
+
+#include "xray/segment_document.h"
 #include "common/metrics.h"
 #include "common/strings.h"
 
@@ -72,6 +72,14 @@ std::string_view ProtocolOfPath(std::string_view path) {
   return "xray_api";
 }
 
+absl::Status CheckKey(const ApiKeyRegistry& keys, const HttpRequest& request, KeyScope scope) {
+  std::optional<std::string_view> key;
+  if (auto it = request.find("x-honeycomb-team"); it != request.end()) {
+    key = std::string_view(it->value().data(), it->value().size());
+  }
+  return keys.Check(key, scope);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
@@ -85,44 +93,66 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
       }
     }
   }
+  if (!IsValidTeamName(options.xray_team)) {
+    return absl::InvalidArgumentError(StrCat("--xray-team '", options.xray_team.substr(0, 64),
+                                             "': a team is 1-64 letters, digits, '_' or '-'"));
+  }
+  // Teams are the ones keys name, the default team and the daemon port's.
+  std::map<std::string, std::string> team_of_secret;
+  std::set<std::string> teams = {std::string(kDefaultTeam), options.xray_team};
+  for (const ApiKey& key : options.api_keys) {
+    auto [it, added] = team_of_secret.emplace(key.secret, key.team);
+    if (!added && it->second != key.team) {
+      return absl::InvalidArgumentError(
+          StrCat("--api-key: one key is given for teams '", it->second, "' and '", key.team, "'; a key belongs to one team"));
+    }
+    teams.insert(key.team);
+  }
   std::unique_ptr<Server> server(new Server(options));
+  for (const xray::AwsAccessKey& key : options.aws_access_keys) {
+    auto [it, added] = server->team_of_access_key_.emplace(key.id, key.team);
+    if (!added && it->second != key.team) {
+      return absl::InvalidArgumentError(StrCat("--aws-access-key: access key id ", key.id, " is given for teams '",
+                                               it->second, "' and '", key.team, "'"));
+    }
+    teams.insert(key.team);
+  }
 
   const uint64_t budget = options.memory_budget_bytes;
-  store::EmbeddedStoreOptions store_options = options.store;
-  store_options.max_pending_bytes = std::min(store_options.max_pending_bytes, budget / 16);
-  store_options.head_flush_bytes = std::max<uint64_t>(1, std::min(store_options.head_flush_bytes, budget / 32));
-  auto store = store::EmbeddedStore::Open(store_options);
-  if (!store.ok()) return store.status();
-  server->store_ = std::move(*store);
-  const auto& replay = server->store_->replay_stats();
-  const store::EmbeddedStoreStats stats = server->store_->Stats();
-  spdlog::info("store {}: {} parts ({} events, {} bytes); replayed {} write-ahead log records ({} bytes)",
-               options.store.data_dir, stats.parts, stats.part_rows, stats.part_bytes, replay.records,
-               replay.bytes);
-
-  server->ingest_ = std::make_unique<OtlpTraceIngest>(server->keys_, *server->store_);
-  server->otlp_http_ = std::make_unique<OtlpHttpHandler>(*server->ingest_, options.max_decoded_bytes);
-  server->otlp_grpc_ = std::make_unique<OtlpGrpcService>(*server->ingest_);
-  auto markers = store::MarkerStore::Open(options.store.data_dir + "/markers.json");
-  if (!markers.ok()) return markers.status();
-  server->markers_ = std::move(*markers);
-  HoneycombApiOptions honeycomb = options.honeycomb;
-  honeycomb.query_memory_bytes = std::min(honeycomb.query_memory_bytes, budget / 8);
-  honeycomb.max_decoded_bytes = options.max_decoded_bytes;
-  server->honeycomb_ = std::make_unique<HoneycombApi>(server->keys_, *server->store_, *server->markers_, honeycomb);
-
-  auto xray_config = xray::XrayConfigStore::Open(options.store.data_dir + "/xray.json");
-  if (!xray_config.ok()) return xray_config.status();
-  server->xray_config_ = std::move(*xray_config);
-  server->segment_ingest_ = std::make_unique<xray::SegmentIngest>(*server->store_);
-  XrayApiOptions xray_options;
-  xray_options.access_keys = options.aws_access_keys;
-  // Unsigned X-Ray API calls only while Waggle runs fully open (no key of either kind) on
-  // loopback; with API keys configured a call needs SigV4 or one of those keys.
-  xray_options.allow_unsigned = options.aws_access_keys.empty() && options.api_keys.empty() && options.http.IsLoopback();
-  xray_options.api_keys = &server->keys_;
-  server->xray_api_ = std::make_unique<XrayApi>(*server->store_, *server->xray_config_, *server->segment_ingest_,
-                                                xray_options);
+  const uint64_t team_count = teams.size();
+  for (const std::string& team : teams) {
+    TenantOptions tenant;
+    tenant.team = team;
+    tenant.store = options.store;
+    if (team != kDefaultTeam) tenant.store.data_dir = StrCat(options.store.data_dir, "/teams/", team);
+    tenant.store.max_pending_bytes = std::min(tenant.store.max_pending_bytes, budget / 16 / team_count);
+    tenant.store.head_flush_bytes =
+        std::max<uint64_t>(1, std::min(tenant.store.head_flush_bytes, budget / 32 / team_count));
+    for (const ApiKey& key : options.api_keys) {
+      if (key.team == team) tenant.api_keys.push_back(key);
+    }
+    tenant.open = options.api_keys.empty();
+    tenant.max_decoded_bytes = options.max_decoded_bytes;
+    tenant.honeycomb = options.honeycomb;
+    tenant.honeycomb.query_memory_bytes = std::min(tenant.honeycomb.query_memory_bytes, budget / 8 / team_count);
+    tenant.honeycomb.max_decoded_bytes = options.max_decoded_bytes;
+    for (const xray::AwsAccessKey& key : options.aws_access_keys) {
+      if (key.team == team) tenant.xray.access_keys.push_back(key);
+    }
+    // Unsigned X-Ray API calls only while Waggle runs fully open (no key of either kind) on
+    // loopback; with API keys configured a call needs SigV4 or one of those keys.
+    tenant.xray.allow_unsigned =
+        options.aws_access_keys.empty() && options.api_keys.empty() && options.http.IsLoopback();
+    tenant.xray.server_has_access_keys = !options.aws_access_keys.empty();
+    auto opened = Tenant::Open(std::move(tenant));
+    if (!opened.ok()) return opened.status();
+    server->tenant_of_team_[team] = opened->get();
+    server->tenants_.push_back(std::move(*opened));
+  }
+  server->default_tenant_ = server->tenant_of_team_.at(std::string(kDefaultTeam));
+  Server* self = server.get();
+  server->otlp_grpc_ = std::make_unique<OtlpGrpcService>(
+      [self](const std::optional<std::string>& key) -> OtlpTraceIngest& { return self->TenantForKey(key).ingest(); });
 
   const std::string ui_dir = options.ui_dir.empty() ? DefaultUiDirectory() : options.ui_dir;
   auto ui = UiAssets::Load(ui_dir);
@@ -144,7 +174,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     http_options.tls = tls->context;
     tls_pem = std::make_pair(tls->cert_pem, tls->key_pem);
   }
-  Server* self = server.get();
   server->http_ = std::make_unique<HttpServer>(
       server->io_, http_options,
       [self](HttpRequest&& request, HttpReply reply) { self->Route(std::move(request), std::move(reply)); });
@@ -174,7 +203,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->grpc_address_ = ListenAddress{options.grpc.host, static_cast<uint16_t>(grpc_port)};
 
   if (options.xray) {
-    auto daemon = XrayDaemon::Start(*options.xray, server->io_, *server->segment_ingest_, *server->xray_api_);
+    Tenant& tenant = *server->tenant_of_team_.at(options.xray_team);
+    auto daemon = XrayDaemon::Start(*options.xray, server->io_, tenant.segment_ingest(), tenant.xray_api());
     if (!daemon.ok()) return daemon.status();
     server->xray_daemon_ = std::move(*daemon);
   }
@@ -190,6 +220,32 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 
 Server::Server(const ServerOptions& options)
     : options_(options), keys_(options.api_keys), work_(boost::asio::make_work_guard(io_)) {}
+
+Tenant* Server::tenant(std::string_view team) const {
+  auto it = tenant_of_team_.find(team);
+  return it == tenant_of_team_.end() ? nullptr : it->second;
+}
+
+Tenant& Server::TenantForKey(const std::optional<std::string_view>& key) const {
+  std::optional<std::string> team = keys_.TeamOf(key);
+  if (!team) return *default_tenant_;
+  return *tenant_of_team_.at(*team);
+}
+
+Tenant& Server::TenantForRequest(const HttpRequest& request) const {
+  if (auto it = request.find("x-honeycomb-team"); it != request.end()) {
+    std::optional<std::string> team = keys_.TeamOf(std::string_view(it->value().data(), it->value().size()));
+    if (team) return *tenant_of_team_.at(*team);
+  }
+  if (auto it = request.find(http::field::authorization); it != request.end() && !team_of_access_key_.empty()) {
+    if (auto id = xray::SigV4AccessKeyId(std::string_view(it->value().data(), it->value().size()))) {
+      if (auto team = team_of_access_key_.find(*id); team != team_of_access_key_.end()) {
+        return *tenant_of_team_.at(team->second);
+      }
+    }
+  }
+  return *default_tenant_;
+}
 
 Server::~Server() { Shutdown(); }
 
@@ -218,22 +274,23 @@ void Server::Route(HttpRequest&& request, HttpReply reply) {
       response.set(http::field::allow, "POST");
       return counted(std::move(response));
     }
-    return otlp_http_->Handle(std::move(request), std::move(counted));
+    return TenantForRequest(request).otlp_http().Handle(std::move(request), std::move(counted));
   }
+  Tenant& tenant = TenantForRequest(request);
   if (path.starts_with("/api/traces/") && request.method() == http::verb::get) {
-    return LookupTrace(request, path.substr(std::string_view("/api/traces/").size()), std::move(counted));
+    return LookupTrace(tenant, request, path.substr(std::string_view("/api/traces/").size()), std::move(counted));
   }
   if (path == "/api/status" && request.method() == http::verb::get) {
-    return StoreStatus(request, std::move(counted));
+    return StoreStatus(tenant, request, std::move(counted));
   }
-  if (honeycomb_->Handle(request, path, counted)) return;
-  if (xray_api_->Handle(request, path, counted)) return;
+  if (tenant.honeycomb().Handle(request, path, counted)) return;
+  if (tenant.xray_api().Handle(request, path, counted)) return;
   if (path == "/healthz") {
     return counted(MakeResponse(request, http::status::ok, "text/plain", "ok\n"));
   }
   if (path == "/readyz") {
     // Ready to take writes: started, not shutting down, the store open.
-    if (shut_down_.load() || !store_) {
+    if (shut_down_.load() || tenants_.empty()) {
       return counted(JsonError(request, absl::UnavailableError("shutting down")));
     }
     return counted(MakeResponse(request, http::status::ok, "text/plain", "ready\n"));
@@ -253,8 +310,8 @@ void Server::Route(HttpRequest&& request, HttpReply reply) {
                                                         " ", path))));
 }
 
-void Server::LookupTrace(const HttpRequest& request, std::string_view id, HttpReply reply) {
-  if (absl::Status status = CheckKey(request, KeyScope::kQuery); !status.ok()) {
+void Server::LookupTrace(Tenant& tenant, const HttpRequest& request, std::string_view id, HttpReply reply) {
+  if (absl::Status status = CheckKey(tenant.keys(), request, KeyScope::kQuery); !status.ok()) {
     return reply(JsonError(request, status));
   }
   // Like Tempo, take shorter ids (64-bit ones from older tracers) left-padded with zeros.
@@ -267,7 +324,7 @@ void Server::LookupTrace(const HttpRequest& request, std::string_view id, HttpRe
                                         "malformed trace id '", id.substr(0, 64),
                                         "': expected up to 32 hex digits, e.g. 4bf92f3577b34da6a3ce929d0e0e4736"))));
   }
-  auto events = store_->FindTrace(*trace_id);
+  auto events = tenant.store().FindTrace(*trace_id);
   if (!events.ok()) return reply(JsonError(request, events.status()));
   if (events->empty()) {
     return reply(JsonError(request, absl::NotFoundError(StrCat("trace ", trace_id->ToHex(), " not found"))));
@@ -275,25 +332,18 @@ void Server::LookupTrace(const HttpRequest& request, std::string_view id, HttpRe
   reply(MakeResponse(request, http::status::ok, "application/json", RenderTraceAsOtlpJson(*events)));
 }
 
-absl::Status Server::CheckKey(const HttpRequest& request, KeyScope scope) const {
-  std::optional<std::string_view> key;
-  if (auto it = request.find("x-honeycomb-team"); it != request.end()) {
-    key = std::string_view(it->value().data(), it->value().size());
-  }
-  return keys_.Check(key, scope);
-}
-
-void Server::StoreStatus(const HttpRequest& request, HttpReply reply) {
-  if (absl::Status status = CheckKey(request, KeyScope::kQuery); !status.ok()) {
+void Server::StoreStatus(Tenant& tenant, const HttpRequest& request, HttpReply reply) {
+  if (absl::Status status = CheckKey(tenant.keys(), request, KeyScope::kQuery); !status.ok()) {
     return reply(JsonError(request, status));
   }
-  const store::EmbeddedStoreStats s = store_->Stats();
+  const store::EmbeddedStoreStats s = tenant.store().Stats();
   nlohmann::json body = {{"parts", s.parts},           {"part_rows", s.part_rows},
                          {"part_bytes", s.part_bytes}, {"head_events", s.head_events},
                          {"head_bytes", s.head_bytes}, {"flushes", s.flushes},
                          {"merges", s.merges},         {"parts_dropped", s.parts_dropped},
                          {"parts_quarantined", s.parts_quarantined}};
-  if (xray_daemon_) {
+  body["team"] = tenant.team();
+  if (xray_daemon_ && tenant.team() == options_.xray_team) {
     const XrayDaemonStats x = xray_daemon_->Stats();
     body["xray_udp"] = {{"datagrams", x.datagrams},
                         {"malformed", x.malformed},
@@ -304,7 +354,17 @@ void Server::StoreStatus(const HttpRequest& request, HttpReply reply) {
 }
 
 std::string Server::Metrics() {
-  const store::EmbeddedStoreStats s = store_->Stats();
+  // Totals over the teams: /metrics takes no key, so it names no team.
+  store::EmbeddedStoreStats s;
+  for (const auto& tenant : tenants_) {
+    const store::EmbeddedStoreStats t = tenant->store().Stats();
+    s.parts += t.parts;
+    s.part_bytes += t.part_bytes;
+    s.part_rows += t.part_rows;
+    s.head_events += t.head_events;
+    s.head_bytes += t.head_bytes;
+    s.parts_quarantined += t.parts_quarantined;
+  }
   metrics::Gauge("waggle_store_parts", "Parts on disk").Set(static_cast<double>(s.parts));
   metrics::Gauge("waggle_store_part_bytes", "Bytes of parts on disk").Set(static_cast<double>(s.part_bytes));
   metrics::Gauge("waggle_store_part_rows", "Events in parts on disk").Set(static_cast<double>(s.part_rows));
@@ -327,9 +387,7 @@ void Server::Shutdown() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (xray_daemon_) xray_daemon_->Stop();
-  if (xray_api_) xray_api_->Stop();
-  if (honeycomb_) honeycomb_->Stop();
-  if (store_) store_->Close();
+  for (auto& tenant : tenants_) tenant->Stop();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the last writes leave
   work_.reset();
   io_.stop();

@@ -1,10 +1,14 @@
-// A running Waggle server: the store, the HTTP listener (OTLP/HTTP, trace lookup) and the
-// gRPC listener (OTLP/gRPC), wired together. Shutdown stops accepting, lets requests under
-// way finish (their data is fsynced before they are answered), then closes the store.
+// A running Waggle server: one tenant (store and APIs) per team, the HTTP listener (OTLP/HTTP,
+// the Honeycomb and X-Ray APIs, trace lookup, the UI), the gRPC listener (OTLP/gRPC) and the
+// X-Ray daemon port, wired together. Every request goes to the tenant of its key (an unknown
+// or missing key to the default team's, which refuses it once keys are configured). Shutdown
+// stops accepting, lets requests under way finish (their data is fsynced before they are
+// answered), then closes the stores.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -19,17 +23,16 @@
 #include "api/http_server.h"
 #include "api/listen_address.h"
 #include "api/otlp_grpc_service.h"
-#include "api/otlp_http_handler.h"
-#include "api/otlp_trace_ingest.h"
+#include "api/tenant.h"
 #include "api/ui_assets.h"
-#include "api/xray_api.h"
 #include "api/xray_daemon.h"
-#include "store/embedded_store.h"
 
 namespace waggle::api {
 
 struct ServerOptions {
-  store::EmbeddedStoreOptions store;  // data directory, flush, retention
+  // Data directory, flush, retention. The default team's store is the data directory; other
+  // teams' are its teams/<team>/. Retention and --max-disk apply to each team's store.
+  store::EmbeddedStoreOptions store;
   ListenAddress http{"127.0.0.1", 4318};
   ListenAddress grpc{"127.0.0.1", 4317};
   std::vector<ApiKey> api_keys;
@@ -39,12 +42,15 @@ struct ServerOptions {
   HoneycombApiOptions honeycomb;
   std::optional<ListenAddress> xray = ListenAddress{"127.0.0.1", 2000};  // nullopt: no daemon port
   std::vector<xray::AwsAccessKey> aws_access_keys;
+  // The team the X-Ray daemon port (unauthenticated UDP segments, sampling calls) feeds.
+  std::string xray_team{kDefaultTeam};
   std::string ui_dir;  // the built web UI; empty: DefaultUiDirectory()
   // What the process may hold in memory (RSS). Split: request bodies in flight 1/16 (at
   // least one body of max_body_bytes; parsing one takes several times its size), gRPC 1/16,
   // the write-ahead log queue 1/16, the head 1/32 (events in memory take several times their
   // encoded size, and up to 6 heads wait while parts are written out), one query 1/8; the
   // rest is the process's own (code, caches, part writing and merging, allocator slack).
+  // With several teams the log queue, head and query shares are split evenly among them.
   // Past them requests get 503 + Retry-After (a query a "narrow it" 400). Measured at twice
   // the sustainable ingest rate with 256 MiB: peak RSS 215-234 MiB (tests/interop/overload).
   // Smaller heads are not cheaper: at 1/64 merges of many small parts took RSS to 550-650 MiB.
@@ -65,30 +71,30 @@ class Server {
   const ListenAddress& grpc_address() const { return grpc_address_; }
   // The X-Ray daemon address (UDP and TCP); nullopt when not served.
   std::optional<ListenAddress> xray_address() const;
-  store::EmbeddedStore& store() { return *store_; }
+  // The tenant of `team`, nullptr if no key names it.
+  Tenant* tenant(std::string_view team) const;
 
   void Shutdown();
 
  private:
   explicit Server(const ServerOptions& options);
   void Route(HttpRequest&& request, HttpReply reply);
-  absl::Status CheckKey(const HttpRequest& request, KeyScope scope) const;
-  void StoreStatus(const HttpRequest& request, HttpReply reply);
-  void LookupTrace(const HttpRequest& request, std::string_view id, HttpReply reply);
+  // The tenant of an API key; the default team's for a missing or unknown key.
+  Tenant& TenantForKey(const std::optional<std::string_view>& key) const;
+  // By x-honeycomb-team, else by the SigV4 access key id (X-Ray API calls).
+  Tenant& TenantForRequest(const HttpRequest& request) const;
+  void StoreStatus(Tenant& tenant, const HttpRequest& request, HttpReply reply);
+  void LookupTrace(Tenant& tenant, const HttpRequest& request, std::string_view id, HttpReply reply);
   std::string Metrics();  // /metrics, with the store's state as gauges
 
   // Constant after Start.
   const ServerOptions options_;
-  ApiKeyRegistry keys_;
-  std::unique_ptr<store::EmbeddedStore> store_;
-  std::unique_ptr<OtlpTraceIngest> ingest_;
-  std::unique_ptr<OtlpHttpHandler> otlp_http_;
+  const ApiKeyRegistry keys_;  // every team's keys, to find a key's team
+  std::map<std::string, std::string, std::less<>> team_of_access_key_;
+  std::vector<std::unique_ptr<Tenant>> tenants_;
+  std::map<std::string, Tenant*, std::less<>> tenant_of_team_;
+  Tenant* default_tenant_ = nullptr;
   std::unique_ptr<OtlpGrpcService> otlp_grpc_;
-  std::unique_ptr<store::MarkerStore> markers_;
-  std::unique_ptr<HoneycombApi> honeycomb_;
-  std::unique_ptr<xray::XrayConfigStore> xray_config_;
-  std::unique_ptr<xray::SegmentIngest> segment_ingest_;
-  std::unique_ptr<XrayApi> xray_api_;
   UiAssets ui_;
   ListenAddress http_address_;
   ListenAddress grpc_address_;

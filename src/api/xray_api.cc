@@ -212,7 +212,7 @@ bool XrayApi::Handle(HttpRequest& request, std::string_view path, HttpReply& rep
     by_api_key = true;
   }
   if (!options_.allow_unsigned && !by_api_key) {
-    if (options_.access_keys.empty()) {
+    if (options_.access_keys.empty() && !options_.server_has_access_keys) {
       reply(XrayError(request, http::status::forbidden, "AccessDeniedException",
                       options_.api_keys != nullptr && !options_.api_keys->open()
                           ? "the X-Ray API needs a key: send a Waggle API key in x-honeycomb-team, or configure "

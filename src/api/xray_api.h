@@ -31,6 +31,8 @@ namespace waggle::api {
 struct XrayApiOptions {
   std::vector<xray::AwsAccessKey> access_keys;
   bool allow_unsigned = true;  // no access key configured and the HTTP listener is loopback
+  // Some team has access keys (maybe not this one): unsigned calls are told to sign.
+  bool server_has_access_keys = false;
   // Waggle's own keys (x-honeycomb-team) are taken instead of SigV4, for the web UI: query
   // scope reads, scope all writes.
   const ApiKeyRegistry* api_keys = nullptr;

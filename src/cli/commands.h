@@ -14,6 +14,7 @@ struct ServeFlags {
   std::string tls_cert;
   std::string tls_key;
   std::string xray = "127.0.0.1:2000";  // "off": no X-Ray daemon port
+  std::string xray_team = "default";    // the team the daemon port's data belongs to
   std::vector<std::string> api_keys;
   std::vector<std::string> aws_access_keys;  // ID:SECRET, for SigV4 on the X-Ray API
   std::string retention;  // empty: keep everything

@@ -36,12 +36,17 @@ int main(int argc, char** argv) {
   serve->add_option("--xray", serve_flags.xray, "X-Ray daemon address: segments on UDP, the SDKs' sampling calls on TCP (port 0: any free port; off: none)")
       ->envname("WAGGLE_XRAY")
       ->capture_default_str();
+  serve->add_option("--xray-team", serve_flags.xray_team,
+                    "the team whose store the X-Ray daemon port feeds (its datagrams carry no key)")
+      ->envname("WAGGLE_XRAY_TEAM")
+      ->capture_default_str();
   serve->add_option("--api-key", serve_flags.api_keys,
-                    "KEY[:ingest|query|all], repeatable; WAGGLE_API_KEY takes a comma-separated list")
+                    "KEY[:ingest|query|all[:TEAM]], repeatable; WAGGLE_API_KEY takes a comma-separated list. "
+                    "A key reads and writes its team's data only (default team: default)")
       ->envname("WAGGLE_API_KEY")
       ->delimiter(',');
   serve->add_option("--aws-access-key", serve_flags.aws_access_keys,
-                    "ACCESS_KEY_ID:SECRET for SigV4 on the X-Ray API, repeatable; WAGGLE_AWS_ACCESS_KEY takes a "
+                    "ACCESS_KEY_ID:SECRET[:TEAM] for SigV4 on the X-Ray API, repeatable; WAGGLE_AWS_ACCESS_KEY takes a "
                     "comma-separated list")
       ->envname("WAGGLE_AWS_ACCESS_KEY")
       ->delimiter(',');

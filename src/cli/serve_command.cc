@@ -77,6 +77,7 @@ int RunServe(const ServeFlags& flags) {
     if (!key.ok()) return fail(key.status());
     options.aws_access_keys.push_back(std::move(*key));
   }
+  options.xray_team = flags.xray_team;
   options.ui_dir = flags.ui_dir;
   options.max_connections = flags.max_connections;
   options.tls_cert = flags.tls_cert;

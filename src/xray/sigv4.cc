@@ -113,7 +113,18 @@ absl::StatusOr<AwsAccessKey> ParseAwsAccessKeyFlag(std::string_view text) {
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
     return absl::InvalidArgumentError("--aws-access-key: expected ACCESS_KEY_ID:SECRET_ACCESS_KEY");
   }
-  return AwsAccessKey{std::string(text.substr(0, colon)), std::string(text.substr(colon + 1))};
+  AwsAccessKey key{std::string(text.substr(0, colon)), std::string(text.substr(colon + 1))};
+  // AWS secret keys are base64-like and hold no ':', so a third field is a team.
+  if (size_t team = key.secret.find(':'); team != std::string::npos) {
+    std::string name = key.secret.substr(team + 1);
+    key.secret.resize(team);
+    if (key.secret.empty() || !IsValidTeamName(name)) {
+      return absl::InvalidArgumentError(StrCat("--aws-access-key: expected ACCESS_KEY_ID:SECRET[:TEAM], team '",
+                                               name.substr(0, 64), "' is not 1-64 letters, digits, '_' or '-'"));
+    }
+    key.team = std::move(name);
+  }
+  return key;
 }
 
 std::string Sha256Hex(std::string_view data) {
@@ -162,6 +173,16 @@ std::string SigV4Signature(std::string_view secret, std::string_view date, std::
   key = Hmac(key, service);
   key = Hmac(key, "aws4_request");
   return model::HexEncode(Hmac(key, string_to_sign));
+}
+
+std::optional<std::string_view> SigV4AccessKeyId(std::string_view authorization) {
+  constexpr std::string_view kCredential = "Credential=";
+  size_t at = authorization.find(kCredential);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = authorization.substr(at + kCredential.size());
+  std::string_view id = rest.substr(0, rest.find_first_of("/, "));
+  if (id.empty()) return std::nullopt;
+  return id;
 }
 
 std::optional<SigV4Failure> VerifySigV4(const SigV4Request& request, const std::vector<AwsAccessKey>& keys,

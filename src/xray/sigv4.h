@@ -12,15 +12,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/teams.h"
 
 namespace waggle::xray {
 
 struct AwsAccessKey {
   std::string id;
   std::string secret;
+  std::string team{kDefaultTeam};
 };
 
-// "ACCESS_KEY_ID:SECRET" (the --aws-access-key flag).
+// "ACCESS_KEY_ID:SECRET" or "ACCESS_KEY_ID:SECRET:TEAM" (the --aws-access-key flag).
 absl::StatusOr<AwsAccessKey> ParseAwsAccessKeyFlag(std::string_view text);
 
 struct SigV4Request {
@@ -38,6 +40,10 @@ struct SigV4Failure {
 // nullopt when the request is signed by one of `keys`.
 std::optional<SigV4Failure> VerifySigV4(const SigV4Request& request, const std::vector<AwsAccessKey>& keys,
                                         int64_t now_unix_seconds);
+
+// The access key id an Authorization header names (Credential=ID/...), unverified: it only
+// says which keys to verify against. nullopt when the header has none.
+std::optional<std::string_view> SigV4AccessKeyId(std::string_view authorization);
 
 // The pieces, exposed for tests against AWS's published examples.
 std::string Sha256Hex(std::string_view data);

@@ -1,4 +1,5 @@
-// SigV4 verification on hostile headers: the input's lines are the Authorization header,
+// SigV4 verification (and the key id lookup that routes a request to a team) on hostile
+// headers: the input's lines are the Authorization header,
 // X-Amz-Date, x-amz-content-sha256 (if any), the request target, then the body.
 #include <map>
 #include <string>
@@ -23,6 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                        return it->second;
                                      },
                                      input};
+  // The server reads the key id first, to find the key's team.
+  if (auto id = waggle::xray::SigV4AccessKeyId(lines[0]); id && id->empty()) std::abort();
   (void)waggle::xray::VerifySigV4(request, {{"AKIDEXAMPLE", "secret"}}, 1795485485);
   return 0;
 }

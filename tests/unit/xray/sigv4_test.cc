@@ -87,12 +87,28 @@ TEST(SigV4, VerifiesAndNamesEachFailure) {
 }
 
 TEST(SigV4, ParsesTheFlag) {
-  auto key = ParseAwsAccessKeyFlag("AKID:se:cret");
+  auto key = ParseAwsAccessKeyFlag("AKID:se/cr+et");
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(key->id, "AKID");
-  EXPECT_EQ(key->secret, "se:cret");
+  EXPECT_EQ(key->secret, "se/cr+et");
+  EXPECT_EQ(key->team, kDefaultTeam);
+  key = ParseAwsAccessKeyFlag("AKID:secret:payments");  // a third field is the key's team
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->secret, "secret");
+  EXPECT_EQ(key->team, "payments");
+  EXPECT_FALSE(ParseAwsAccessKeyFlag("AKID:secret:../x").ok());
+  EXPECT_FALSE(ParseAwsAccessKeyFlag("AKID::team").ok());
   EXPECT_FALSE(ParseAwsAccessKeyFlag("AKID").ok());
   EXPECT_FALSE(ParseAwsAccessKeyFlag(":x").ok());
+}
+
+TEST(SigV4, FindsTheAccessKeyIdOfAnAuthorization) {
+  EXPECT_EQ(SigV4AccessKeyId("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/xray/aws4_request, "
+                             "SignedHeaders=host;x-amz-date, Signature=5d672d"),
+            "AKIDEXAMPLE");
+  EXPECT_EQ(SigV4AccessKeyId("AWS4-HMAC-SHA256 SignedHeaders=host"), std::nullopt);
+  EXPECT_EQ(SigV4AccessKeyId("AWS4-HMAC-SHA256 Credential=/2015"), std::nullopt);
+  EXPECT_EQ(SigV4AccessKeyId(""), std::nullopt);
 }
 
 }  // namespace
