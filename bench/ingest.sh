@@ -57,7 +57,7 @@ echo "== 3. the same spans in ClickHouse"
 port=29000
 for codec in lz4 zstd; do
   port=$((port + 1))
-  CH_PID=$(bash "$ROOT/bench/clickhouse/start.sh" "$WORK/ch-$codec" $((port - 29000 + 28123)) $port "$codec")
+  CH_PID=$(bash "$ROOT/scripts/clickhouse/start.sh" "$WORK/ch-$codec" $((port - 29000 + 28123)) $port "$codec")
   ch() { clickhouse-client --port $port "$@"; }
   ch --multiquery < "$WORK/schema.sql"
   start=$(date +%s.%N)

@@ -90,7 +90,7 @@ stop_waggle
 
 echo "== clickhouse (same rows)"
 CH_PORT=29100
-CH_PID=$(bash "$ROOT/bench/clickhouse/start.sh" "$WORK/ch" 28190 $CH_PORT lz4)
+CH_PID=$(bash "$ROOT/scripts/clickhouse/start.sh" "$WORK/ch" 28190 $CH_PORT lz4)
 ch() { clickhouse-client --port $CH_PORT "$@"; }
 if [ "$(ch --query "EXISTS TABLE spans" 2>/dev/null)" != 1 ]; then
   # The schema first, then the rows streamed straight in (100M rows would be ~40 GB of TSV).

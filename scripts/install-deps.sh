@@ -12,6 +12,7 @@ PACKAGES=(
   libabsl-dev libsimdjson-dev nlohmann-json3-dev libzstd-dev zlib1g-dev libxxhash-dev
   libcli11-dev libfmt-dev libspdlog-dev libssl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clickhouse-server clickhouse-client
   awscli chromium openssl
   nodejs npm
 )

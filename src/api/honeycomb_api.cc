@@ -667,6 +667,7 @@ void HoneycombApi::Columns(HttpRequest& request, const std::string& dataset, Htt
   bool any_spans = false;
   int64_t last_span = 0;
   for (const auto& unit : *units) {
+    if (absl::Status loaded = unit->Load(); !loaded.ok()) return reply(JsonError(request, loaded));
     const auto& descriptors = unit->columns();
     for (size_t c = static_cast<size_t>(store::FixedColumn::kCount); c < descriptors.size(); ++c) {
       Seen& seen = columns[descriptors[c].key];

@@ -124,6 +124,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     TenantOptions tenant;
     tenant.team = team;
     tenant.store = options.store;
+    tenant.clickhouse = options.clickhouse;
+    tenant.clickhouse_retry = options.clickhouse_retry;
     if (team != kDefaultTeam) tenant.store.data_dir = StrCat(options.store.data_dir, "/teams/", team);
     tenant.store.max_pending_bytes = std::min(tenant.store.max_pending_bytes, budget / 16 / team_count);
     tenant.store.head_flush_bytes =
@@ -336,8 +338,10 @@ void Server::StoreStatus(Tenant& tenant, const HttpRequest& request, HttpReply r
   if (absl::Status status = CheckKey(tenant.keys(), request, KeyScope::kQuery); !status.ok()) {
     return reply(JsonError(request, status));
   }
-  const store::EmbeddedStoreStats s = tenant.store().Stats();
-  nlohmann::json body = {{"parts", s.parts},           {"part_rows", s.part_rows},
+  const store::EmbeddedStoreStats s =
+      tenant.embedded_store() ? tenant.embedded_store()->Stats() : store::EmbeddedStoreStats{};
+  nlohmann::json body = {{"store", tenant.embedded_store() ? "embedded" : "clickhouse"},
+                         {"parts", s.parts},           {"part_rows", s.part_rows},
                          {"part_bytes", s.part_bytes}, {"head_events", s.head_events},
                          {"head_bytes", s.head_bytes}, {"flushes", s.flushes},
                          {"merges", s.merges},         {"parts_dropped", s.parts_dropped},
@@ -357,7 +361,8 @@ std::string Server::Metrics() {
   // Totals over the teams: /metrics takes no key, so it names no team.
   store::EmbeddedStoreStats s;
   for (const auto& tenant : tenants_) {
-    const store::EmbeddedStoreStats t = tenant->store().Stats();
+    if (!tenant->embedded_store()) continue;
+    const store::EmbeddedStoreStats t = tenant->embedded_store()->Stats();
     s.parts += t.parts;
     s.part_bytes += t.part_bytes;
     s.part_rows += t.part_rows;

@@ -33,6 +33,9 @@ struct ServerOptions {
   // Data directory, flush, retention. The default team's store is the data directory; other
   // teams' are its teams/<team>/. Retention and --max-disk apply to each team's store.
   store::EmbeddedStoreOptions store;
+  // Set: events go to ClickHouse (--store clickhouse://HOST:8123/DB), every team in one table.
+  std::optional<clickhouse::ClickHouseEndpoint> clickhouse;
+  std::chrono::milliseconds clickhouse_retry{10000};  // a failing insert is retried this long, then 503
   ListenAddress http{"127.0.0.1", 4318};
   ListenAddress grpc{"127.0.0.1", 4317};
   std::vector<ApiKey> api_keys;

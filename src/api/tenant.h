@@ -14,6 +14,7 @@
 #include "api/otlp_http_handler.h"
 #include "api/otlp_trace_ingest.h"
 #include "api/xray_api.h"
+#include "clickhouse/clickhouse_client.h"
 #include "store/embedded_store.h"
 #include "store/marker_store.h"
 #include "xray/segment_ingest.h"
@@ -24,6 +25,10 @@ namespace waggle::api {
 struct TenantOptions {
   std::string team{kDefaultTeam};
   store::EmbeddedStoreOptions store;  // data_dir: the team's directory
+  // Events in ClickHouse instead of the embedded store (markers and X-Ray rules and groups
+  // stay in data_dir).
+  std::optional<clickhouse::ClickHouseEndpoint> clickhouse;
+  std::chrono::milliseconds clickhouse_retry{10000};
   std::vector<ApiKey> api_keys;       // the team's keys
   bool open = true;                   // the server has no API key at all
   uint64_t max_decoded_bytes = 64ull << 20;
@@ -38,7 +43,8 @@ class Tenant {
 
   const std::string& team() const { return team_; }
   const ApiKeyRegistry& keys() const { return keys_; }
-  store::EmbeddedStore& store() { return *store_; }
+  store::Store& store() { return *store_; }
+  store::EmbeddedStore* embedded_store() { return embedded_; }  // nullptr on ClickHouse
   OtlpTraceIngest& ingest() { return *ingest_; }
   OtlpHttpHandler& otlp_http() { return *otlp_http_; }
   HoneycombApi& honeycomb() { return *honeycomb_; }
@@ -54,7 +60,8 @@ class Tenant {
   // Declared in dependency order, so they are destroyed users first.
   const std::string team_;
   const ApiKeyRegistry keys_;
-  std::unique_ptr<store::EmbeddedStore> store_;
+  std::unique_ptr<store::Store> store_;
+  store::EmbeddedStore* embedded_ = nullptr;
   std::unique_ptr<OtlpTraceIngest> ingest_;
   std::unique_ptr<OtlpHttpHandler> otlp_http_;
   std::unique_ptr<store::MarkerStore> markers_;

@@ -8,6 +8,8 @@ namespace waggle::cli {
 
 struct ServeFlags {
   std::string data_dir = "./waggle-data";
+  std::string store = "embedded";  // or clickhouse://HOST:8123/DB
+  std::string clickhouse_retry = "10s";  // a failing insert is retried this long, then 503
   std::string http = "127.0.0.1:4318";
   std::string grpc = "127.0.0.1:4317";
   std::string ui_dir;  // empty: the ui directory beside the binary

@@ -14,11 +14,20 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   waggle::cli::ServeFlags serve_flags;
-  CLI::App* serve = app.add_subcommand("serve", "Run the server on the embedded store");
+  CLI::App* serve = app.add_subcommand("serve", "Run the server (on the embedded store, or --store clickhouse://...)");
   // CLI11 reads config files at the top level; fallthrough lets `serve --config F` reach it.
   // The file holds a [serve] section with the long flag names as keys.
   app.set_config("--config", "", "Read flags from a TOML file ([serve] section, long flag names)");
   serve->fallthrough();
+  serve->add_option("--store", serve_flags.store,
+                    "embedded (the default), or clickhouse://HOST:8123/DATABASE: events in ClickHouse, shared by "
+                    "every node pointed at it")
+      ->envname("WAGGLE_STORE")
+      ->capture_default_str();
+  serve->add_option("--clickhouse-retry", serve_flags.clickhouse_retry,
+                    "how long a failing insert into ClickHouse is retried before its clients get 503 + Retry-After")
+      ->envname("WAGGLE_CLICKHOUSE_RETRY")
+      ->capture_default_str();
   serve->add_option("--data-dir", serve_flags.data_dir, "Where the store keeps its files")
       ->envname("WAGGLE_DATA_DIR")
       ->capture_default_str();

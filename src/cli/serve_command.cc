@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/server.h"
+#include "clickhouse/clickhouse_client.h"
 #include "cli/commands.h"
 #include "common/units.h"
 
@@ -78,6 +79,14 @@ int RunServe(const ServeFlags& flags) {
     options.aws_access_keys.push_back(std::move(*key));
   }
   options.xray_team = flags.xray_team;
+  if (flags.store != "embedded") {
+    auto endpoint = clickhouse::ParseClickHouseUrl(flags.store);
+    if (!endpoint.ok()) return fail(endpoint.status());
+    options.clickhouse = *endpoint;
+  }
+  auto clickhouse_retry = ParseDuration(flags.clickhouse_retry, "--clickhouse-retry");
+  if (!clickhouse_retry.ok()) return fail(clickhouse_retry.status());
+  options.clickhouse_retry = std::chrono::duration_cast<std::chrono::milliseconds>(*clickhouse_retry);
   options.ui_dir = flags.ui_dir;
   options.max_connections = flags.max_connections;
   options.tls_cert = flags.tls_cert;

@@ -270,6 +270,7 @@ RowSelector::RowSelector(RowSelector&&) noexcept = default;
 absl::StatusOr<std::optional<std::vector<uint32_t>>> RowSelector::Select(BlockColumns& block, bool need_times) const {
   const store::ScanUnit& unit = block.unit();
   if (unit.max_time() < start_ns_ || unit.min_time() >= end_ns_) return std::nullopt;
+  RETURN_IF_NOT_OK(unit.Load());
   if (!spec_->filter_or) {
     for (const PreparedFilter& f : filters_) {
       if (!UnitMayMatch(block, f)) return std::nullopt;

@@ -32,6 +32,10 @@ class ScanUnit {
   virtual std::optional<std::pair<int64_t, int64_t>> IntRange(size_t column) const = 0;
   // A column's values; each call may read and decode it, so callers keep the result.
   virtual absl::StatusOr<std::shared_ptr<const ColumnValues>> Read(size_t column) const = 0;
+  // Units that fetch their rows when first needed (the ClickHouse store's) do it here and
+  // report a failure. Callers that look at rows(), columns() or IntRange() call it first;
+  // dataset(), min_time() and max_time() are known without it.
+  virtual absl::Status Load() const { return absl::OkStatus(); }
 };
 
 using ScanUnits = std::vector<std::shared_ptr<const ScanUnit>>;

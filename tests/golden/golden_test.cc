@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -31,6 +32,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "clickhouse/clickhouse_store.h"
 #include "common/strings.h"
 #include "ingest/honeycomb_events.h"
 #include "ingest/otlp_request.h"
@@ -162,6 +164,58 @@ std::string Join(const std::vector<std::string>& lines) {
   return out;
 }
 
+// The events of each load section, as one batch each; empty with a failure on bad input.
+std::vector<std::vector<model::Event>> LoadBatches(const GoldenFile& file, const fs::path& path) {
+  std::vector<std::vector<model::Event>> batches;
+  for (const LoadSection& load : file.loads) {
+    std::vector<model::Event>& events = batches.emplace_back();
+    if (load.otlp) {
+      for (const std::string& line : load.lines) {
+        opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest request;
+        absl::Status parsed = ingest::ParseOtlpTraces(ingest::OtlpEncoding::kJson, line, &request);
+        if (!parsed.ok()) {
+          ADD_FAILURE() << path << ":" << load.line << ": " << parsed;
+          return {};
+        }
+        auto mapped = ingest::MapOtlpTraces(request, load.dataset.empty() ? std::nullopt : std::optional(load.dataset));
+        for (auto& e : mapped.events) events.push_back(std::move(e));
+      }
+    } else {
+      std::string array = "[";
+      for (size_t k = 0; k < load.lines.size(); ++k) StrAppend(&array, k ? "," : "", load.lines[k]);
+      array += "]";
+      ingest::EventDefaults defaults;
+      defaults.dataset = load.dataset;
+      auto batch = ingest::ParseEventBatch(array, ingest::EventsEncoding::kJson, defaults);
+      if (!batch.ok()) {
+        ADD_FAILURE() << path << ":" << load.line << ": " << batch.status();
+        return {};
+      }
+      for (auto& e : *batch) {
+        if (!e.ok()) {
+          ADD_FAILURE() << path << ":" << load.line << ": " << e.status();
+          return {};
+        }
+        events.push_back(std::move(*e));
+      }
+    }
+  }
+  return batches;
+}
+
+absl::StatusOr<query::QueryResult> RunCase(store::Store& store, const QueryCase& q, int threads) {
+  const int64_t now = 1767225600 + 86400;  // 2026-01-02: cases use absolute times
+  absl::StatusOr<query::QuerySpec> spec = TrimAsciiWhitespace(q.text).starts_with("{")
+                                              ? query::ParseQuerySpec(q.text, now)
+                                              : query::ParseQueryText(q.text, now);
+  if (!spec.ok()) return spec.status();
+  query::QueryOptions qo;
+  if (q.dataset != "__all__") qo.datasets = {q.dataset};
+  qo.threads = threads;
+  qo.series = q.series;
+  return query::ExecuteQuery(store, *spec, qo);
+}
+
 class GoldenTest : public testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenTest, Case) {
@@ -174,45 +228,10 @@ TEST_P(GoldenTest, Case) {
   options.part.block_rows = 4;  // tiny blocks: queries cross many units and skip some
   auto store = store::EmbeddedStore::Open(options);
   ASSERT_TRUE(store.ok()) << store.status();
-
-  for (const LoadSection& load : file.loads) {
-    std::vector<model::Event> events;
-    if (load.otlp) {
-      for (const std::string& line : load.lines) {
-        opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest request;
-        absl::Status parsed = ingest::ParseOtlpTraces(ingest::OtlpEncoding::kJson, line, &request);
-        ASSERT_TRUE(parsed.ok()) << path << ":" << load.line << ": " << parsed;
-        auto mapped = ingest::MapOtlpTraces(request, load.dataset.empty() ? std::nullopt : std::optional(load.dataset));
-        for (auto& e : mapped.events) events.push_back(std::move(e));
-      }
-    } else {
-      std::string array = "[";
-      for (size_t k = 0; k < load.lines.size(); ++k) StrAppend(&array, k ? "," : "", load.lines[k]);
-      array += "]";
-      ingest::EventDefaults defaults;
-      defaults.dataset = load.dataset;
-      auto batch = ingest::ParseEventBatch(array, ingest::EventsEncoding::kJson, defaults);
-      ASSERT_TRUE(batch.ok()) << path << ":" << load.line << ": " << batch.status();
-      for (auto& e : *batch) {
-        ASSERT_TRUE(e.ok()) << path << ":" << load.line << ": " << e.status();
-        events.push_back(std::move(*e));
-      }
-    }
+  for (std::vector<model::Event>& events : LoadBatches(file, path)) {
     ASSERT_TRUE(store::AppendAndWait(**store, std::move(events)).ok());
   }
-
-  const int64_t now = 1767225600 + 86400;  // 2026-01-02: cases use absolute times
-  auto run = [&](const QueryCase& q, int threads) -> absl::StatusOr<query::QueryResult> {
-    absl::StatusOr<query::QuerySpec> spec = TrimAsciiWhitespace(q.text).starts_with("{")
-                                                ? query::ParseQuerySpec(q.text, now)
-                                                : query::ParseQueryText(q.text, now);
-    if (!spec.ok()) return spec.status();
-    query::QueryOptions qo;
-    if (q.dataset != "__all__") qo.datasets = {q.dataset};
-    qo.threads = threads;
-    qo.series = q.series;
-    return query::ExecuteQuery(**store, *spec, qo);
-  };
+  auto run = [&](const QueryCase& q, int threads) { return RunCase(**store, q, threads); };
 
   const bool rewrite = std::getenv("WAGGLE_GOLDEN_REWRITE") != nullptr;
   std::vector<std::vector<std::string>> head_answers;
@@ -254,6 +273,35 @@ TEST_P(GoldenTest, Case) {
   }
 }
 
+// The same cases on the ClickHouse store (ctest starts a throwaway clickhouse-server and
+// sets WAGGLE_CLICKHOUSE_URL); each case writes as a team of its own, so runs never mix.
+class GoldenClickHouseTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenClickHouseTest, Case) {
+  const char* url = std::getenv("WAGGLE_CLICKHOUSE_URL");
+  ASSERT_NE(url, nullptr) << "set WAGGLE_CLICKHOUSE_URL=clickhouse://127.0.0.1:PORT/DB (ctest does)";
+  auto endpoint = clickhouse::ParseClickHouseUrl(url);
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+  const fs::path path = fs::path(WAGGLE_GOLDEN_DIR) / GetParam();
+  GoldenFile file = ParseGolden(path);
+  clickhouse::ClickHouseStoreOptions options;
+  options.endpoint = *endpoint;
+  options.team = StrCat("golden-", ::getpid(), "-", std::time(nullptr), "-", GetParam());
+  auto store = clickhouse::ClickHouseStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  for (std::vector<model::Event>& events : LoadBatches(file, path)) {
+    ASSERT_TRUE(store::AppendAndWait(**store, std::move(events)).ok());
+  }
+  for (const QueryCase& q : file.queries) {
+    const auto actual = Render(RunCase(**store, q, 1), q.series);
+    EXPECT_TRUE(Matches(q.expected, actual)) << path << ":" << q.line << " (ClickHouse, 1 thread)\nquery: " << q.text
+                                             << "\nexpected:\n" << Join(q.expected) << "actual:\n" << Join(actual);
+    EXPECT_EQ(Join(actual), Join(Render(RunCase(**store, q, 2), q.series)))
+        << path << ":" << q.line << ": 1 and 2 threads disagree on ClickHouse";
+  }
+  (*store)->Close();
+}
+
 std::vector<std::string> CaseFiles() {
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(WAGGLE_GOLDEN_DIR)) {
@@ -263,13 +311,16 @@ std::vector<std::string> CaseFiles() {
   return files;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, GoldenTest, testing::ValuesIn(CaseFiles()), [](const auto& info) {
+std::string CaseName(const testing::TestParamInfo<std::string>& info) {
   std::string name = info.param.substr(0, info.param.size() - 5);
   for (char& c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   }
   return name;
-});
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenTest, testing::ValuesIn(CaseFiles()), CaseName);
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenClickHouseTest, testing::ValuesIn(CaseFiles()), CaseName);
 
 }  // namespace
 }  // namespace waggle

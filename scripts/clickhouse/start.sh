@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts Debian's clickhouse-server as a plain process on 127.0.0.1 with a fresh data
-# directory: bench/clickhouse/start.sh DIR HTTP_PORT TCP_PORT [lz4|zstd]. Prints its pid.
+# directory: scripts/clickhouse/start.sh DIR HTTP_PORT TCP_PORT [lz4|zstd]. Prints its pid.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dir=$1 http_port=$2 tcp_port=$3 codec=${4:-lz4}

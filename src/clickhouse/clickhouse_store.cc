@@ -1,0 +1,369 @@
+#include "clickhouse/clickhouse_store.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <mutex>
+
+#include <spdlog/spdlog.h>
+
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "model/ids.h"
+#include "store/event_codec.h"
+
+namespace waggle::clickhouse {
+
+using model::Event;
+
+namespace {
+
+constexpr int64_t kNanosPerHour = 3600ll * 1000000000ll;
+
+int64_t HourOf(int64_t time_ns) {
+  int64_t hour = time_ns / kNanosPerHour;
+  if (time_ns < 0 && time_ns % kNanosPerHour != 0) --hour;
+  return hour;
+}
+
+// DateTime is UInt32 seconds: times before 1970 or after 2106 are kept at its ends (the
+// exact time is in start_ns; the hour only partitions).
+uint32_t HourSeconds(int64_t time_ns) {
+  return static_cast<uint32_t>(std::clamp<int64_t>(HourOf(time_ns) * 3600, 0, UINT32_MAX - 3600));
+}
+
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+void PutString(std::string* out, std::string_view s) {
+  PutVarint(out, s.size());
+  out->append(s);
+}
+
+template <typename T>
+void PutFixed(std::string* out, T v) {
+  char bytes[sizeof(T)];
+  std::memcpy(bytes, &v, sizeof(T));  // RowBinary is little-endian, as is every target here
+  out->append(bytes, sizeof(T));
+}
+
+// One row in the table's column order (see SchemaStatements).
+void AppendRow(const std::string& team, const Event& event, std::string* out, std::string* scratch) {
+  PutString(out, team);
+  PutString(out, event.dataset);
+  PutFixed<uint32_t>(out, HourSeconds(event.time_unix_nano));
+  PutFixed<int64_t>(out, event.time_unix_nano);
+  PutFixed<int64_t>(out, event.duration_nano);
+  out->append(event.trace_id.AsBytes());
+  out->append(event.span_id.AsBytes());
+  PutString(out, event.name);
+  PutString(out, event.service_name);
+  scratch->clear();
+  store::EncodeEvents(std::vector<Event>{event}, scratch);
+  PutString(out, *scratch);
+}
+
+// Reads RowBinary rows of one String column (the encoded events) back into events.
+absl::StatusOr<std::vector<Event>> DecodeRows(std::string_view data) {
+  std::vector<Event> events;
+  while (!data.empty()) {
+    uint64_t length = 0;
+    int shift = 0;
+    size_t i = 0;
+    for (;; ++i) {
+      if (i >= data.size() || shift > 63) return absl::DataLossError("ClickHouse sent a truncated row");
+      const auto byte = static_cast<uint8_t>(data[i]);
+      length |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      shift += 7;
+      if (!(byte & 0x80)) break;
+    }
+    data.remove_prefix(i + 1);
+    if (length > data.size()) return absl::DataLossError("ClickHouse sent a truncated row");
+    ASSIGN_OR_RETURN(std::vector<Event> decoded, store::DecodeEvents(data.substr(0, length)));
+    for (Event& e : decoded) events.push_back(std::move(e));
+    data.remove_prefix(length);
+  }
+  return events;
+}
+
+std::string HexLiteral(std::string_view bytes) { return StrCat("unhex('", model::HexEncode(bytes), "')"); }
+
+// A dataset's events of one hour, fetched from ClickHouse when first loaded.
+class LazyUnit final : public store::ScanUnit {
+ public:
+  using Fetch = std::function<absl::StatusOr<std::vector<Event>>()>;
+  LazyUnit(std::string dataset, int64_t min_time, int64_t max_time, Fetch fetch)
+      : dataset_(std::move(dataset)), min_time_(min_time), max_time_(max_time), fetch_(std::move(fetch)) {}
+
+  const std::string& dataset() const override { return dataset_; }
+  int64_t min_time() const override { return min_time_; }
+  int64_t max_time() const override { return max_time_; }
+  uint32_t rows() const override { return Loaded() ? inner_->rows() : 0; }
+  const std::vector<store::ColumnDescriptor>& columns() const override {
+    static const std::vector<store::ColumnDescriptor> kNone;
+    return Loaded() ? inner_->columns() : kNone;
+  }
+  std::optional<std::pair<int64_t, int64_t>> IntRange(size_t column) const override {
+    return Loaded() ? inner_->IntRange(column) : std::nullopt;
+  }
+  absl::StatusOr<std::shared_ptr<const store::ColumnValues>> Read(size_t column) const override {
+    RETURN_IF_NOT_OK(Load());
+    if (!inner_) return absl::OutOfRangeError("no such column");
+    return inner_->Read(column);
+  }
+  absl::Status Load() const override {
+    std::call_once(once_, [this] {
+      auto events = fetch_();
+      if (!events.ok()) {
+        status_ = events.status();
+        return;
+      }
+      // One unit of every row: the executor splits work by unit, and an hour of one dataset
+      // is what ClickHouse sent in one answer anyway.
+      store::ScanUnits units = store::MakeEventUnits(*events, UINT32_MAX);
+      if (!units.empty()) inner_ = units.front();
+    });
+    return status_;
+  }
+
+ private:
+  bool Loaded() const { return Load().ok() && inner_ != nullptr; }
+
+  const std::string dataset_;
+  const int64_t min_time_;
+  const int64_t max_time_;
+  const Fetch fetch_;
+  mutable std::once_flag once_;
+  mutable absl::Status status_;
+  mutable std::shared_ptr<const store::ScanUnit> inner_;
+};
+
+}  // namespace
+
+std::vector<std::string> ClickHouseStore::SchemaStatements(const std::string& database) {
+  return {
+      StrCat("CREATE DATABASE IF NOT EXISTS ", database),
+      StrCat("CREATE TABLE IF NOT EXISTS ", database, ".waggle_events (\n"
+             "  team String,\n"
+             "  dataset String,\n"
+             "  hour DateTime,\n"
+             "  start_ns Int64,\n"
+             "  duration_ns Int64,\n"
+             "  trace_id FixedString(16),\n"
+             "  span_id FixedString(8),\n"
+             "  name String,\n"
+             "  service String,\n"
+             "  event String\n"
+             ") ENGINE = MergeTree()\n"
+             "PARTITION BY toYYYYMMDD(hour)\n"
+             "ORDER BY (team, trace_id, start_ns)"),
+  };
+}
+
+ClickHouseStore::ClickHouseStore(ClickHouseStoreOptions options)
+    : options_(std::move(options)),
+      client_(options_.endpoint, options_.timeout),
+      table_(StrCat(options_.endpoint.database, ".waggle_events")) {}
+
+absl::StatusOr<std::unique_ptr<ClickHouseStore>> ClickHouseStore::Open(ClickHouseStoreOptions options) {
+  std::unique_ptr<ClickHouseStore> store(new ClickHouseStore(std::move(options)));
+  for (const std::string& statement : SchemaStatements(store->options_.endpoint.database)) {
+    auto done = store->client_.Execute(statement);
+    if (!done.ok()) {
+      return absl::Status(done.status().code(),
+                          StrCat("--store ", store->options_.endpoint.ToString(), ": cannot create the schema: ",
+                                 std::string(done.status().message())));
+    }
+  }
+  store->inserter_ = std::thread([s = store.get()] {
+    pthread_setname_np(pthread_self(), "waggle-chinsert");
+    s->InsertLoop();
+  });
+  return store;
+}
+
+ClickHouseStore::~ClickHouseStore() { Close(); }
+
+void ClickHouseStore::Append(std::vector<Event> events, AppendCallback done) {
+  std::string rows;
+  std::string scratch;
+  for (const Event& event : events) AppendRow(options_.team, event, &rows, &scratch);
+  std::unique_lock lock(mutex_);
+  if (closing_) {
+    lock.unlock();
+    return done(absl::UnavailableError("the store is closing"));
+  }
+  if (pending_bytes_ + rows.size() > options_.max_pending_bytes) {
+    const bool failing = failing_;
+    lock.unlock();
+    return done(absl::UnavailableError(
+        failing ? StrCat("ClickHouse at ", options_.endpoint.ToString(), " is not taking inserts; retry later")
+                : "too many spans waiting to be inserted into ClickHouse; retry later"));
+  }
+  pending_bytes_ += rows.size();
+  if (filling_.callbacks.empty()) filling_.started = std::chrono::steady_clock::now();
+  filling_.rows.append(rows);
+  filling_.callbacks.push_back(std::move(done));
+  if (filling_.rows.size() >= options_.batch_bytes) wake_.notify_all();
+}
+
+absl::Status ClickHouseStore::Insert(const std::string& rows) {
+  return client_
+      .Execute(StrCat("INSERT INTO ", table_,
+                      " (team, dataset, hour, start_ns, duration_ns, trace_id, span_id, name, service, event) FORMAT RowBinary"),
+               rows)
+      .status();
+}
+
+void ClickHouseStore::InsertLoop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait_for(lock, options_.batch_interval, [this] {
+      return closing_ || filling_.rows.size() >= options_.batch_bytes;
+    });
+    if (filling_.callbacks.empty()) {
+      if (closing_) return;
+      continue;
+    }
+    if (!closing_ && filling_.rows.size() < options_.batch_bytes &&
+        std::chrono::steady_clock::now() - filling_.started < options_.batch_interval) {
+      continue;
+    }
+    Batch batch = std::move(filling_);
+    filling_ = Batch{};
+    lock.unlock();
+    absl::Status status = Insert(batch.rows);
+    auto backoff = std::chrono::milliseconds(100);
+    const auto give_up = std::chrono::steady_clock::now() + options_.retry_window;
+    while (!status.ok() && std::chrono::steady_clock::now() + backoff < give_up) {
+      {
+        std::lock_guard failing(mutex_);
+        if (!failing_) spdlog::warn("ClickHouse insert failed, retrying: {}", std::string(status.message()));
+        failing_ = true;
+        if (closing_) break;
+      }
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+      status = Insert(batch.rows);
+    }
+    if (!status.ok()) {
+      status = absl::UnavailableError(StrCat("ClickHouse did not take the spans: ", std::string(status.message()), "; retry later"));
+    }
+    for (AppendCallback& done : batch.callbacks) done(status);
+    lock.lock();
+    if (status.ok() && failing_) spdlog::info("ClickHouse inserts work again");
+    failing_ = !status.ok();
+    pending_bytes_ -= batch.rows.size();
+  }
+}
+
+absl::StatusOr<std::vector<Event>> ClickHouseStore::SelectEvents(const std::string& where, const std::string& order) {
+  ASSIGN_OR_RETURN(std::string rows,
+                   client_.Execute(StrCat("SELECT event FROM ", table_, " WHERE team = ", SqlString(options_.team),
+                                          " AND ", where, order.empty() ? "" : " ORDER BY ", order, " FORMAT RowBinary"),
+                                   {}, options_.max_scan_bytes));
+  return DecodeRows(rows);
+}
+
+absl::StatusOr<std::vector<Event>> ClickHouseStore::FindTrace(const model::TraceId& trace_id) {
+  return SelectEvents(StrCat("trace_id = ", HexLiteral(trace_id.AsBytes())), "start_ns");
+}
+
+absl::StatusOr<std::vector<std::vector<Event>>> ClickHouseStore::FindTraces(const std::vector<model::TraceId>& trace_ids) {
+  std::vector<std::vector<Event>> out(trace_ids.size());
+  if (trace_ids.empty()) return out;
+  std::map<model::TraceId, std::vector<size_t>> slots;
+  std::string in;
+  for (size_t i = 0; i < trace_ids.size(); ++i) {
+    if (slots[trace_ids[i]].empty()) StrAppend(&in, in.empty() ? "" : ", ", HexLiteral(trace_ids[i].AsBytes()));
+    slots[trace_ids[i]].push_back(i);
+  }
+  ASSIGN_OR_RETURN(std::vector<Event> events, SelectEvents(StrCat("trace_id IN (", in, ")"), "trace_id, start_ns"));
+  for (Event& event : events) {
+    auto it = slots.find(event.trace_id);
+    if (it == slots.end()) continue;
+    for (size_t i = 1; i < it->second.size(); ++i) out[it->second[i]].push_back(event);
+    out[it->second[0]].push_back(std::move(event));
+  }
+  return out;
+}
+
+absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& range) {
+  std::string where = StrCat("team = ", SqlString(options_.team));
+  if (range.min_time != INT64_MIN) {
+    StrAppend(&where, " AND hour >= toDateTime(", HourSeconds(range.min_time), ") AND start_ns >= ", range.min_time);
+  }
+  if (range.max_time != INT64_MAX) {
+    StrAppend(&where, " AND hour <= toDateTime(", HourSeconds(range.max_time), ") AND start_ns <= ", range.max_time);
+  }
+  if (!range.datasets.empty()) {
+    // Datasets are matched case-insensitively, as ScanRange::Wants does.
+    std::string in;
+    for (const std::string& d : range.datasets) StrAppend(&in, in.empty() ? "" : ", ", SqlString(AsciiLower(d)));
+    StrAppend(&where, " AND lower(dataset) IN (", in, ")");
+  }
+  ASSIGN_OR_RETURN(std::string listing,
+                   client_.Execute(StrCat("SELECT dataset, toUInt32(hour), min(start_ns), max(start_ns) FROM ", table_,
+                                          " WHERE ", where, " GROUP BY dataset, hour FORMAT TabSeparated")));
+  store::ScanUnits units;
+  size_t at = 0;
+  while (at < listing.size()) {
+    size_t end = listing.find('\n', at);
+    if (end == std::string::npos) end = listing.size();
+    std::string_view line(listing.data() + at, end - at);
+    at = end + 1;
+    if (line.empty()) continue;
+    std::string fields[4];
+    for (int i = 0; i < 4; ++i) {
+      size_t tab = i < 3 ? line.find('\t') : line.size();
+      if (tab == std::string_view::npos) return absl::DataLossError("ClickHouse sent a malformed listing");
+      fields[i] = std::string(line.substr(0, tab));
+      line.remove_prefix(std::min(line.size(), tab + 1));
+    }
+    // TabSeparated escapes \t, \n and \\ in the dataset name.
+    std::string dataset;
+    for (size_t i = 0; i < fields[0].size(); ++i) {
+      if (fields[0][i] == '\\' && i + 1 < fields[0].size()) {
+        const char c = fields[0][++i];
+        dataset.push_back(c == 't' ? '\t' : c == 'n' ? '\n' : c == '0' ? '\0' : c);
+      } else {
+        dataset.push_back(fields[0][i]);
+      }
+    }
+    const std::string hour = fields[1];
+    int64_t min_time = 0, max_time = 0;
+    uint32_t hour_seconds = 0;
+    auto number = [](const std::string& text, auto* value) {
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
+      return ec == std::errc() && end == text.data() + text.size();
+    };
+    if (!number(fields[1], &hour_seconds) || !number(fields[2], &min_time) || !number(fields[3], &max_time)) {
+      return absl::DataLossError("ClickHouse sent a malformed listing");
+    }
+    std::string unit_where = StrCat("dataset = ", SqlString(dataset), " AND hour = toDateTime(", hour, ")");
+    if (range.min_time != INT64_MIN) StrAppend(&unit_where, " AND start_ns >= ", range.min_time);
+    if (range.max_time != INT64_MAX) StrAppend(&unit_where, " AND start_ns <= ", range.max_time);
+    units.push_back(std::make_shared<LazyUnit>(
+        dataset, min_time, max_time, [this, unit_where] { return SelectEvents(unit_where, ""); }));
+  }
+  return units;
+}
+
+void ClickHouseStore::Close() {
+  {
+    std::lock_guard lock(mutex_);
+    if (closing_) return;
+    closing_ = true;
+    wake_.notify_all();
+  }
+  if (inserter_.joinable()) inserter_.join();
+}
+
+}  // namespace waggle::clickhouse

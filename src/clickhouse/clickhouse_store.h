@@ -1,0 +1,89 @@
+// The ClickHouse store: Waggle's Store interface over a ClickHouse server (or cluster), so
+// any number of stateless Waggle nodes share one store. Every team's events go to one table,
+// `waggle_events`, keyed by team, trace id and start time and partitioned by day; a row keeps
+// the event exactly as the write-ahead log encodes it (store/event_codec.h) beside the columns
+// ClickHouse selects by, so what comes back is what was sent.
+//
+//   Append -> the current batch (bounded in bytes) -> the insert thread sends a batch once it
+//   is batch_bytes large or batch_interval old, as one INSERT ... FORMAT RowBinary; only
+//   when ClickHouse answers 200 are its appends acknowledged. A failed insert is retried with
+//   backoff (100 ms doubling to 2 s) for retry_window; then its appends fail kUnavailable (the
+//   client gets 503 + Retry-After and resends). While inserts fail, new appends past
+//   max_pending_bytes are refused kUnavailable at once, so memory stays bounded in an outage.
+//
+// Scan hands the query engine one unit per dataset and hour that holds events in the range
+// (one small GROUP BY on ClickHouse); a unit fetches its rows when first read, so listing
+// datasets and skipping units by time costs no row transfer. FindTrace(s) select by trace id,
+// which leads the table's sort key after the team.
+//
+// Works on ClickHouse 18.16 (Debian 12) and current releases: no DateTime64 (times are Int64
+// nanoseconds, with a DateTime hour for partitioning), no LowCardinality, no skip indices.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "clickhouse/clickhouse_client.h"
+#include "store/store.h"
+
+namespace waggle::clickhouse {
+
+struct ClickHouseStoreOptions {
+  ClickHouseEndpoint endpoint;
+  std::string team = "default";  // the rows this store reads and writes
+  uint64_t batch_bytes = 4ull << 20;
+  std::chrono::milliseconds batch_interval{50};
+  uint64_t max_pending_bytes = 128ull << 20;  // waiting to be inserted; past it appends get kUnavailable
+  std::chrono::milliseconds retry_window{10000};
+  uint64_t max_scan_bytes = 512ull << 20;  // one unit's rows as ClickHouse sends them
+  std::chrono::milliseconds timeout{60000};  // one request
+};
+
+class ClickHouseStore final : public store::Store {
+ public:
+  // Creates the database and table when missing. kUnavailable when ClickHouse is down.
+  static absl::StatusOr<std::unique_ptr<ClickHouseStore>> Open(ClickHouseStoreOptions options);
+  ~ClickHouseStore() override;
+
+  void Append(std::vector<model::Event> events, AppendCallback done) override;
+  absl::StatusOr<std::vector<model::Event>> FindTrace(const model::TraceId& trace_id) override;
+  absl::StatusOr<std::vector<std::vector<model::Event>>> FindTraces(
+      const std::vector<model::TraceId>& trace_ids) override;
+  absl::StatusOr<store::ScanUnits> Scan(const store::ScanRange& range) override;
+  void Close() override;
+
+  // The statements that create the schema (for docs and tests).
+  static std::vector<std::string> SchemaStatements(const std::string& database);
+
+ private:
+  struct Batch {
+    std::string rows;  // RowBinary
+    std::vector<AppendCallback> callbacks;
+    std::chrono::steady_clock::time_point started;
+  };
+
+  explicit ClickHouseStore(ClickHouseStoreOptions options);
+  void InsertLoop();
+  absl::Status Insert(const std::string& rows);
+  absl::StatusOr<std::vector<model::Event>> SelectEvents(const std::string& where, const std::string& order);
+
+  const ClickHouseStoreOptions options_;
+  const ClickHouseClient client_;
+  const std::string table_;  // database.waggle_events
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  Batch filling_;                 // guarded by mutex_
+  uint64_t pending_bytes_ = 0;    // filling_ and the batch being inserted; guarded by mutex_
+  bool failing_ = false;          // the last insert failed; guarded by mutex_
+  bool closing_ = false;          // guarded by mutex_
+  std::thread inserter_;
+};
+
+}  // namespace waggle::clickhouse
