@@ -1,10 +1,10 @@
 #include "api/tenant.h"
 
-#include <filesystem>
-
 #include <spdlog/spdlog.h>
 
+#include "clickhouse/clickhouse_documents.h"
 #include "clickhouse/clickhouse_store.h"
+#include "common/strings.h"
 
 namespace waggle::api {
 
@@ -20,8 +20,6 @@ absl::StatusOr<std::unique_ptr<Tenant>> Tenant::Open(TenantOptions options) {
     if (!store.ok()) return store.status();
     tenant->store_ = std::move(*store);
     spdlog::info("team {}: store {} (ClickHouse)", tenant->team_, options.clickhouse->ToString());
-    std::error_code ignored;
-    std::filesystem::create_directories(options.store.data_dir, ignored);  // markers, X-Ray configuration
   } else {
     auto store = store::EmbeddedStore::Open(options.store);
     if (!store.ok()) return store.status();
@@ -36,14 +34,20 @@ absl::StatusOr<std::unique_ptr<Tenant>> Tenant::Open(TenantOptions options) {
 
   tenant->ingest_ = std::make_unique<OtlpTraceIngest>(tenant->keys_, *tenant->store_);
   tenant->otlp_http_ = std::make_unique<OtlpHttpHandler>(*tenant->ingest_, options.max_decoded_bytes);
-  auto markers = store::MarkerStore::Open(options.store.data_dir + "/markers.json");
+  // Markers and X-Ray rules and groups: files beside the embedded store, rows in ClickHouse
+  // (so every node shares them) beside the ClickHouse store.
+  auto document = [&](const std::string& name) -> std::unique_ptr<store::DocumentStore> {
+    if (options.clickhouse) return std::make_unique<clickhouse::ClickHouseDocumentStore>(*options.clickhouse, tenant->team_, name);
+    return std::make_unique<store::FileDocumentStore>(StrCat(options.store.data_dir, "/", name, ".json"));
+  };
+  auto markers = store::MarkerStore::Open(document("markers"));
   if (!markers.ok()) return markers.status();
   tenant->markers_ = std::move(*markers);
   options.honeycomb.team = tenant->team_;
   tenant->honeycomb_ =
       std::make_unique<HoneycombApi>(tenant->keys_, *tenant->store_, *tenant->markers_, options.honeycomb);
 
-  auto xray_config = xray::XrayConfigStore::Open(options.store.data_dir + "/xray.json");
+  auto xray_config = xray::XrayConfigStore::Open(document("xray"));
   if (!xray_config.ok()) return xray_config.status();
   tenant->xray_config_ = std::move(*xray_config);
   tenant->segment_ingest_ = std::make_unique<xray::SegmentIngest>(*tenant->store_);

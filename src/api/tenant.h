@@ -25,8 +25,7 @@ namespace waggle::api {
 struct TenantOptions {
   std::string team{kDefaultTeam};
   store::EmbeddedStoreOptions store;  // data_dir: the team's directory
-  // Events in ClickHouse instead of the embedded store (markers and X-Ray rules and groups
-  // stay in data_dir).
+  // Events, markers and X-Ray rules and groups in ClickHouse instead of data_dir.
   std::optional<clickhouse::ClickHouseEndpoint> clickhouse;
   std::chrono::milliseconds clickhouse_retry{10000};
   std::vector<ApiKey> api_keys;       // the team's keys

@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "clickhouse/row_binary.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "model/ids.h"
@@ -34,26 +35,6 @@ uint32_t HourSeconds(int64_t time_ns) {
   return static_cast<uint32_t>(std::clamp<int64_t>(HourOf(time_ns) * 3600, 0, UINT32_MAX - 3600));
 }
 
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-void PutString(std::string* out, std::string_view s) {
-  PutVarint(out, s.size());
-  out->append(s);
-}
-
-template <typename T>
-void PutFixed(std::string* out, T v) {
-  char bytes[sizeof(T)];
-  std::memcpy(bytes, &v, sizeof(T));  // RowBinary is little-endian, as is every target here
-  out->append(bytes, sizeof(T));
-}
-
 // One row in the table's column order (see SchemaStatements).
 void AppendRow(const std::string& team, const Event& event, std::string* out, std::string* scratch) {
   PutString(out, team);
@@ -73,22 +54,12 @@ void AppendRow(const std::string& team, const Event& event, std::string* out, st
 // Reads RowBinary rows of one String column (the encoded events) back into events.
 absl::StatusOr<std::vector<Event>> DecodeRows(std::string_view data) {
   std::vector<Event> events;
-  while (!data.empty()) {
-    uint64_t length = 0;
-    int shift = 0;
-    size_t i = 0;
-    for (;; ++i) {
-      if (i >= data.size() || shift > 63) return absl::DataLossError("ClickHouse sent a truncated row");
-      const auto byte = static_cast<uint8_t>(data[i]);
-      length |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      shift += 7;
-      if (!(byte & 0x80)) break;
-    }
-    data.remove_prefix(i + 1);
-    if (length > data.size()) return absl::DataLossError("ClickHouse sent a truncated row");
-    ASSIGN_OR_RETURN(std::vector<Event> decoded, store::DecodeEvents(data.substr(0, length)));
+  RowBinaryReader reader(data);
+  while (!reader.done()) {
+    std::string_view row;
+    if (!reader.String(&row)) return absl::DataLossError("ClickHouse sent a truncated row");
+    ASSIGN_OR_RETURN(std::vector<Event> decoded, store::DecodeEvents(row));
     for (Event& e : decoded) events.push_back(std::move(e));
-    data.remove_prefix(length);
   }
   return events;
 }
@@ -164,6 +135,14 @@ std::vector<std::string> ClickHouseStore::SchemaStatements(const std::string& da
              ") ENGINE = MergeTree()\n"
              "PARTITION BY toYYYYMMDD(hour)\n"
              "ORDER BY (team, trace_id, start_ns)"),
+      // Markers, X-Ray rules and groups: one JSON document per team and name, newest wins.
+      StrCat("CREATE TABLE IF NOT EXISTS ", database, ".waggle_documents (\n"
+             "  team String,\n"
+             "  name String,\n"
+             "  version Int64,\n"
+             "  text String\n"
+             ") ENGINE = ReplacingMergeTree(version)\n"
+             "ORDER BY (team, name)"),
   };
 }
 

@@ -1,5 +1,6 @@
-// Honeycomb markers (deploys, incidents: /1/markers/{dataset}) kept in one JSON file in the
-// data directory, rewritten atomically on each change. Markers are few (people make them),
+// Honeycomb markers (deploys, incidents: /1/markers/{dataset}) kept as one JSON document: a
+// file in the data directory, rewritten atomically on each change, or a ClickHouse row shared
+// by every node (reloaded when another node changed it). Markers are few (people make them),
 // so the whole set lives in memory.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "store/document_store.h"
 
 namespace waggle::store {
 
@@ -30,17 +32,23 @@ struct Marker {
 class MarkerStore {
  public:
   static absl::StatusOr<std::unique_ptr<MarkerStore>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<MarkerStore>> Open(std::unique_ptr<DocumentStore> document);
 
   absl::StatusOr<Marker> Create(Marker marker);
   absl::StatusOr<Marker> Update(const std::string& dataset, const std::string& id, const Marker& changes);
   absl::Status Delete(const std::string& dataset, const std::string& id);
-  std::vector<Marker> List(const std::string& dataset) const;  // "__all__": every dataset's
+  // "__all__": every dataset's. A shared document that cannot be read is listed as last seen.
+  std::vector<Marker> List(const std::string& dataset);
 
  private:
-  explicit MarkerStore(std::string path) : path_(std::move(path)) {}
+  explicit MarkerStore(std::unique_ptr<DocumentStore> document) : document_(std::move(document)) {}
   absl::Status Save();  // callers hold mutex_
+  absl::Status Parse(const std::string& text);  // callers hold mutex_ (or own the store alone)
+  // Reloads a shared document another node changed; callers hold mutex_.
+  absl::Status RefreshLocked();
 
-  const std::string path_;
+  const std::unique_ptr<DocumentStore> document_;
+  int64_t version_ = 0;  // of the document as parsed; guarded by mutex_
   mutable std::mutex mutex_;
   std::vector<Marker> markers_;  // guarded by mutex_
   uint64_t next_id_ = 1;         // guarded by mutex_

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <random>
 
+#include <spdlog/spdlog.h>
+
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/wall_clock.h"
@@ -206,35 +208,59 @@ bool WildcardMatch(std::string_view pattern, std::string_view text) {
 }
 
 absl::StatusOr<std::unique_ptr<XrayConfigStore>> XrayConfigStore::Open(const std::string& path) {
-  std::unique_ptr<XrayConfigStore> store(new XrayConfigStore(path));
+  return Open(std::make_unique<store::FileDocumentStore>(path));
+}
+
+absl::StatusOr<std::unique_ptr<XrayConfigStore>> XrayConfigStore::Open(std::unique_ptr<store::DocumentStore> document) {
+  std::unique_ptr<XrayConfigStore> store(new XrayConfigStore(std::move(document)));
   store->rules_.push_back(DefaultRule());
-  if (!std::filesystem::exists(path)) return store;
-  ASSIGN_OR_RETURN(std::string text, store::ReadWholeFile(path));
-  Json doc = Json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    return absl::DataLossError(StrCat(path, ": not valid JSON; fix or move it away to start with no rules and groups"));
-  }
-  // Read with value(), which throws on a wrong type: a hand-edited file is reported, not fatal.
-  try {
-    RETURN_IF_NOT_OK(store->Load(doc));
-  } catch (const Json::exception& e) {
-    return absl::DataLossError(StrCat(path, ": ", e.what()));
-  }
+  ASSIGN_OR_RETURN(store::DocumentStore::Snapshot snapshot, store->document_->Load());
+  if (snapshot.text) RETURN_IF_NOT_OK(store->Parse(*snapshot.text));
+  store->version_ = snapshot.version;
   return store;
 }
 
-absl::Status XrayConfigStore::Load(const Json& doc) {
-  const std::string& path = path_;
-  XrayConfigStore* store = this;
-  store->rules_.clear();
+absl::Status XrayConfigStore::Parse(const std::string& text) const {
+  const std::string where = document_->Describe();
+  Json doc = Json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return absl::DataLossError(StrCat(where, ": not valid JSON; fix or move it away to start with no rules and groups"));
+  }
+  // Read with value(), which throws on a wrong type: a hand-edited file is reported, not fatal.
+  try {
+    return Load(doc);
+  } catch (const Json::exception& e) {
+    return absl::DataLossError(StrCat(where, ": ", e.what()));
+  }
+}
+
+absl::Status XrayConfigStore::RefreshLocked() const {
+  if (!document_->shared()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(store::DocumentStore::Snapshot snapshot, document_->Load());
+  if (snapshot.version == version_ || !snapshot.text) return absl::OkStatus();
+  RETURN_IF_NOT_OK(Parse(*snapshot.text));
+  version_ = snapshot.version;
+  return absl::OkStatus();
+}
+
+void XrayConfigStore::RefreshForReadLocked() const {
+  if (absl::Status refreshed = RefreshLocked(); !refreshed.ok()) {
+    spdlog::warn("X-Ray rules and groups: answering from the last copy read: {}", std::string(refreshed.message()));
+  }
+}
+
+absl::Status XrayConfigStore::Load(const Json& doc) const {
+  const std::string path = document_->Describe();
+  std::vector<SamplingRule> rules;
+  std::vector<Group> groups;
   bool has_default = false;
   for (const Json& record : doc.value("rules", Json::array())) {
     auto rule = RuleFromStored(record);
     if (!rule.ok()) return absl::DataLossError(StrCat(path, ": ", std::string(rule.status().message())));
     has_default |= rule->name == kDefaultRule;
-    store->rules_.push_back(std::move(*rule));
+    rules.push_back(std::move(*rule));
   }
-  if (!has_default) store->rules_.push_back(DefaultRule());
+  if (!has_default) rules.push_back(DefaultRule());
   for (const Json& g : doc.value("groups", Json::array())) {
     Group group;
     group.name = g.value("name", "");
@@ -243,9 +269,11 @@ absl::Status XrayConfigStore::Load(const Json& doc) {
     group.insights_enabled = g.value("insights_enabled", false);
     group.notifications_enabled = g.value("notifications_enabled", false);
     if (group.name.empty()) return absl::DataLossError(StrCat(path, ": a group has no name"));
-    store->groups_.push_back(std::move(group));
+    groups.push_back(std::move(group));
   }
-  store->last_rule_modification_ = doc.value("last_rule_modification", 0.0);
+  last_rule_modification_ = doc.value("last_rule_modification", 0.0);
+  rules_ = std::move(rules);
+  groups_ = std::move(groups);
   return absl::OkStatus();
 }
 
@@ -261,7 +289,8 @@ absl::Status XrayConfigStore::Save() {
                       {"notifications_enabled", g.notifications_enabled}});
   }
   Json doc = {{"rules", rules}, {"groups", groups}, {"last_rule_modification", last_rule_modification_}};
-  return store::WriteFileAtomically(path_, doc.dump(1));
+  ASSIGN_OR_RETURN(version_, document_->Save(doc.dump(1)));
+  return absl::OkStatus();
 }
 
 const SamplingRule* XrayConfigStore::FindRuleLocked(std::string_view name_or_arn) const {
@@ -279,6 +308,7 @@ absl::StatusOr<SamplingRule> XrayConfigStore::CreateRule(const Json& json) {
   if (json.contains("RuleARN")) return Invalid("SamplingRule: give RuleName, not RuleARN, when creating a rule");
   RETURN_IF_NOT_OK(reader.All(rule, true));
   std::lock_guard lock(mutex_);
+  RETURN_IF_NOT_OK(RefreshLocked());
   if (FindRuleLocked(rule.name)) return absl::AlreadyExistsError(StrCat("sampling rule '", rule.name, "' already exists"));
   if (rules_.size() - 1 >= kMaxRules) {
     return absl::FailedPreconditionError(StrCat("at most ", kMaxRules, " sampling rules besides Default; delete one first"));
@@ -300,6 +330,7 @@ absl::StatusOr<SamplingRule> XrayConfigStore::UpdateRule(const Json& update) {
   if (auto it = update.find("RuleARN"); name.empty() && it != update.end() && it->is_string()) name = it->get<std::string>();
   if (name.empty()) return Invalid("SamplingRuleUpdate: give RuleName or RuleARN");
   std::lock_guard lock(mutex_);
+  RETURN_IF_NOT_OK(RefreshLocked());
   const SamplingRule* found = FindRuleLocked(name);
   if (!found) return absl::NotFoundError(StrCat("sampling rule '", name, "' does not exist"));
   SamplingRule rule = *found;
@@ -332,6 +363,7 @@ absl::StatusOr<SamplingRule> XrayConfigStore::UpdateRule(const Json& update) {
 
 absl::StatusOr<SamplingRule> XrayConfigStore::DeleteRule(std::string_view name_or_arn) {
   std::lock_guard lock(mutex_);
+  RETURN_IF_NOT_OK(RefreshLocked());
   const SamplingRule* found = FindRuleLocked(name_or_arn);
   if (!found) return absl::NotFoundError(StrCat("sampling rule '", name_or_arn, "' does not exist"));
   if (found->name == kDefaultRule) return Invalid("the Default sampling rule cannot be deleted; update it instead");
@@ -350,6 +382,7 @@ absl::StatusOr<SamplingRule> XrayConfigStore::DeleteRule(std::string_view name_o
 
 std::vector<SamplingRule> XrayConfigStore::Rules() const {
   std::lock_guard lock(mutex_);
+  RefreshForReadLocked();
   std::vector<SamplingRule> rules = rules_;
   std::sort(rules.begin(), rules.end(), [](const SamplingRule& a, const SamplingRule& b) {
     return std::tie(a.priority, a.name) < std::tie(b.priority, b.name);
@@ -359,6 +392,7 @@ std::vector<SamplingRule> XrayConfigStore::Rules() const {
 
 double XrayConfigStore::LastRuleModification() const {
   std::lock_guard lock(mutex_);
+  RefreshForReadLocked();
   return last_rule_modification_;
 }
 
@@ -378,6 +412,7 @@ absl::StatusOr<Group> XrayConfigStore::CreateGroup(const Group& input) {
   }
   if (input.name == kDefaultGroup) return Invalid("the Default group exists already");
   std::lock_guard lock(mutex_);
+  RETURN_IF_NOT_OK(RefreshLocked());
   if (FindGroupLocked(input.name)) return absl::AlreadyExistsError(StrCat("group '", input.name, "' already exists"));
   if (groups_.size() >= kMaxGroups) return absl::FailedPreconditionError(StrCat("at most ", kMaxGroups, " groups"));
   Group group = input;
@@ -394,6 +429,7 @@ absl::StatusOr<Group> XrayConfigStore::UpdateGroup(std::string_view name_or_arn,
                                                    const std::optional<bool>& insights,
                                                    const std::optional<bool>& notifications) {
   std::lock_guard lock(mutex_);
+  RETURN_IF_NOT_OK(RefreshLocked());
   const Group* found = FindGroupLocked(name_or_arn);
   if (!found) return absl::NotFoundError(StrCat("group '", name_or_arn, "' does not exist"));
   std::vector<Group> previous = groups_;
@@ -411,6 +447,7 @@ absl::StatusOr<Group> XrayConfigStore::UpdateGroup(std::string_view name_or_arn,
 
 absl::Status XrayConfigStore::DeleteGroup(std::string_view name_or_arn) {
   std::lock_guard lock(mutex_);
+  RETURN_IF_NOT_OK(RefreshLocked());
   const Group* found = FindGroupLocked(name_or_arn);
   if (!found) return absl::NotFoundError(StrCat("group '", name_or_arn, "' does not exist"));
   std::vector<Group> previous = groups_;
@@ -430,6 +467,7 @@ std::optional<Group> XrayConfigStore::FindGroup(std::string_view name_or_arn) co
     return group;
   }
   std::lock_guard lock(mutex_);
+  RefreshForReadLocked();
   const Group* found = FindGroupLocked(name_or_arn);
   if (!found) return std::nullopt;
   return *found;
@@ -440,6 +478,7 @@ std::vector<Group> XrayConfigStore::Groups() const {
   default_group.name = kDefaultGroup;
   std::vector<Group> out = {default_group};
   std::lock_guard lock(mutex_);
+  RefreshForReadLocked();
   std::vector<Group> sorted = groups_;
   std::sort(sorted.begin(), sorted.end(), [](const Group& a, const Group& b) { return a.name < b.name; });
   out.insert(out.end(), sorted.begin(), sorted.end());

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
+#include "store/document_store.h"
 
 namespace waggle::xray {
 
@@ -63,6 +64,9 @@ class XrayConfigStore {
   static constexpr size_t kMaxGroups = 25;
 
   static absl::StatusOr<std::unique_ptr<XrayConfigStore>> Open(const std::string& path);
+  // A shared document (ClickHouse) is reloaded when another node changed it, before each
+  // answer or change; if it cannot be read, answers use the last copy and changes fail.
+  static absl::StatusOr<std::unique_ptr<XrayConfigStore>> Open(std::unique_ptr<store::DocumentStore> document);
 
   // Rules are validated as the X-Ray API does; errors say which field and why.
   absl::StatusOr<SamplingRule> CreateRule(const nlohmann::json& rule);
@@ -80,17 +84,22 @@ class XrayConfigStore {
   std::vector<Group> Groups() const;  // Default first, then by name
 
  private:
-  explicit XrayConfigStore(std::string path) : path_(std::move(path)) {}
-  absl::Status Load(const nlohmann::json& doc);  // at Open, before sharing
+  explicit XrayConfigStore(std::unique_ptr<store::DocumentStore> document) : document_(std::move(document)) {}
+  absl::Status Parse(const std::string& text) const;  // callers hold mutex_ (or own the store alone)
+  absl::Status Load(const nlohmann::json& doc) const;
   absl::Status Save();  // callers hold mutex_
+  absl::Status RefreshLocked() const;  // reloads a shared document another node changed
+  void RefreshForReadLocked() const;   // ... or keeps the last copy, with a warning
   const SamplingRule* FindRuleLocked(std::string_view name_or_arn) const;
   const Group* FindGroupLocked(std::string_view name_or_arn) const;
 
-  const std::string path_;
+  const std::unique_ptr<store::DocumentStore> document_;
   mutable std::mutex mutex_;
-  std::vector<SamplingRule> rules_;  // guarded by mutex_; Default included
-  std::vector<Group> groups_;        // guarded by mutex_; the Default group is implicit
-  double last_rule_modification_ = 0;
+  // The document as last read or written (mutable: reads reload a shared one), guarded by mutex_.
+  mutable int64_t version_ = 0;
+  mutable std::vector<SamplingRule> rules_;  // Default included
+  mutable std::vector<Group> groups_;        // the Default group is implicit
+  mutable double last_rule_modification_ = 0;
 };
 
 }  // namespace waggle::xray

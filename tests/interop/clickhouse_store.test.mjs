@@ -115,6 +115,28 @@ test('the Events API, BubbleUp and the X-Ray API on ClickHouse, across nodes', a
   assert.deepEqual(Traces.map((t) => t.Id).sort(), [viaApi, viaUdp].sort());
 });
 
+test('markers, sampling rules and groups changed on one node are seen by the other', async () => {
+  const json = (node, p, body, method = 'POST') => fetch(node.url(p), { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const marker = await (await json(a, '/1/markers/ch-backend', { message: 'deploy 42', type: 'deploy' })).json();
+  assert.ok((await (await fetch(b.url('/1/markers/ch-backend'))).json()).some((m) => m.id === marker.id && m.message === 'deploy 42'));
+  assert.equal((await json(b, `/1/markers/ch-backend/${marker.id}`, { message: 'deploy 43' }, 'PUT')).status, 200);
+  assert.ok((await (await fetch(a.url('/1/markers/ch-backend'))).json()).some((m) => m.message === 'deploy 43'));
+
+  assert.equal((await json(a, '/CreateGroup', { GroupName: 'ch-faults', FilterExpression: 'fault' })).status, 200);
+  assert.equal((await json(a, '/CreateSamplingRule', { SamplingRule: { RuleName: 'ch-rule', ResourceARN: '*', Priority: 5,
+    FixedRate: 0.25, ReservoirSize: 7, ServiceName: 'ch-svc', ServiceType: '*', Host: '*', HTTPMethod: '*', URLPath: '*', Version: 1 } })).status, 200);
+  const groups = await (await json(b, '/Groups', {})).json();
+  assert.ok(groups.Groups.some((g) => g.GroupName === 'ch-faults'), JSON.stringify(groups));
+  // The SDKs' own call on the other node's daemon port sees the rule too.
+  const rules = await (await fetch(`http://${b.xray}/GetSamplingRules`, { method: 'POST', body: '{}' })).json();
+  assert.equal(rules.SamplingRuleRecords.find((r) => r.SamplingRule.RuleName === 'ch-rule').SamplingRule.FixedRate, 0.25);
+  assert.equal((await json(b, '/UpdateSamplingRule', { SamplingRuleUpdate: { RuleName: 'ch-rule', FixedRate: 0.5 } })).status, 200);
+  assert.equal((await json(b, '/DeleteGroup', { GroupName: 'ch-faults' })).status, 200);
+  const after = await (await json(a, '/GetSamplingRules', {})).json();
+  assert.equal(after.SamplingRuleRecords.find((r) => r.SamplingRule.RuleName === 'ch-rule').SamplingRule.FixedRate, 0.5);
+  assert.ok(!(await (await json(a, '/Groups', {})).json()).Groups.some((g) => g.GroupName === 'ch-faults'));
+});
+
 function startClickHouse(dir, httpPort, tcpPort) {
   return Number(execFileSync('bash', [path.join(ROOT, 'scripts/clickhouse/start.sh'), dir, String(httpPort), String(tcpPort)]).toString().trim());
 }
