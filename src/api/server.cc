@@ -13,6 +13,7 @@
 
 #include "api/http_errors.h"
 #include "api/trace_renderer.h"
+#include "clickhouse/clickhouse_store.h"
 #include <nlohmann/json.hpp>
 
 #include "xray/segment_document.h"
@@ -118,6 +119,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     teams.insert(key.team);
   }
 
+  if (options.clickhouse) {
+    if (absl::Status schema = clickhouse::ClickHouseStore::CreateSchema(*options.clickhouse); !schema.ok()) return schema;
+    auto nodes = clickhouse::NodeRegistry::Start(*options.clickhouse);
+    if (!nodes.ok()) return nodes.status();
+    server->nodes_ = std::move(*nodes);
+  }
   const uint64_t budget = options.memory_budget_bytes;
   const uint64_t team_count = teams.size();
   for (const std::string& team : teams) {
@@ -146,6 +153,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     tenant.xray.allow_unsigned =
         options.aws_access_keys.empty() && options.api_keys.empty() && options.http.IsLoopback();
     tenant.xray.server_has_access_keys = !options.aws_access_keys.empty();
+    if (server->nodes_) tenant.xray.node_share = [nodes = server->nodes_.get()] { return nodes->Share(); };
     auto opened = Tenant::Open(std::move(tenant));
     if (!opened.ok()) return opened.status();
     server->tenant_of_team_[team] = opened->get();

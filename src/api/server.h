@@ -26,6 +26,7 @@
 #include "api/tenant.h"
 #include "api/ui_assets.h"
 #include "api/xray_daemon.h"
+#include "clickhouse/node_registry.h"
 
 namespace waggle::api {
 
@@ -97,6 +98,7 @@ class Server {
   std::vector<std::unique_ptr<Tenant>> tenants_;
   std::map<std::string, Tenant*, std::less<>> tenant_of_team_;
   Tenant* default_tenant_ = nullptr;
+  std::unique_ptr<clickhouse::NodeRegistry> nodes_;  // on ClickHouse: the nodes sharing it
   std::unique_ptr<OtlpGrpcService> otlp_grpc_;
   UiAssets ui_;
   ListenAddress http_address_;

@@ -625,7 +625,8 @@ void XrayApi::DeleteSamplingRule(const Json& body, HttpReply& reply, const HttpR
 }
 
 void XrayApi::GetSamplingTargets(const Json& body, HttpReply& reply, const HttpRequest& request) {
-  auto response = targets_.Report(body, config_.Rules(), config_.LastRuleModification(), NowSeconds());
+  auto response = targets_.Report(body, config_.Rules(), config_.LastRuleModification(), NowSeconds(),
+                                  options_.node_share ? options_.node_share() : xray::NodeShare{});
   if (!response.ok()) return reply(XrayError(request, response.status()));
   reply(XrayJson(request, *response));
 }

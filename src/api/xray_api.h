@@ -36,6 +36,8 @@ struct XrayApiOptions {
   // Waggle's own keys (x-honeycomb-team) are taken instead of SigV4, for the web UI: query
   // scope reads, scope all writes.
   const ApiKeyRegistry* api_keys = nullptr;
+  // Where this node stands among the nodes sharing the rules (reservoirs are split); unset: alone.
+  std::function<xray::NodeShare()> node_share;
   int workers = 2;
   size_t max_queued = 64;                 // requests waiting for a worker; more get 429
   size_t traces_per_page = 500;           // GetTraceSummaries reads this many candidate traces per page

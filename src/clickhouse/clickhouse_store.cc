@@ -143,6 +143,9 @@ std::vector<std::string> ClickHouseStore::SchemaStatements(const std::string& da
              "  text String\n"
              ") ENGINE = ReplacingMergeTree(version)\n"
              "ORDER BY (team, name)"),
+      // The nodes' heartbeats (clickhouse/node_registry.h).
+      StrCat("CREATE TABLE IF NOT EXISTS ", database, ".waggle_nodes (node String, seen_ns Int64)\n"
+             "ENGINE = ReplacingMergeTree(seen_ns) ORDER BY node"),
   };
 }
 
@@ -151,16 +154,21 @@ ClickHouseStore::ClickHouseStore(ClickHouseStoreOptions options)
       client_(options_.endpoint, options_.timeout),
       table_(StrCat(options_.endpoint.database, ".waggle_events")) {}
 
-absl::StatusOr<std::unique_ptr<ClickHouseStore>> ClickHouseStore::Open(ClickHouseStoreOptions options) {
-  std::unique_ptr<ClickHouseStore> store(new ClickHouseStore(std::move(options)));
-  for (const std::string& statement : SchemaStatements(store->options_.endpoint.database)) {
-    auto done = store->client_.Execute(statement);
+absl::Status ClickHouseStore::CreateSchema(const ClickHouseEndpoint& endpoint) {
+  const ClickHouseClient client(endpoint, std::chrono::seconds(30));
+  for (const std::string& statement : SchemaStatements(endpoint.database)) {
+    auto done = client.Execute(statement);
     if (!done.ok()) {
-      return absl::Status(done.status().code(),
-                          StrCat("--store ", store->options_.endpoint.ToString(), ": cannot create the schema: ",
-                                 std::string(done.status().message())));
+      return absl::Status(done.status().code(), StrCat("--store ", endpoint.ToString(), ": cannot create the schema: ",
+                                                       std::string(done.status().message())));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<ClickHouseStore>> ClickHouseStore::Open(ClickHouseStoreOptions options) {
+  std::unique_ptr<ClickHouseStore> store(new ClickHouseStore(std::move(options)));
+  RETURN_IF_NOT_OK(CreateSchema(store->options_.endpoint));
   store->inserter_ = std::thread([s = store.get()] {
     pthread_setname_np(pthread_self(), "waggle-chinsert");
     s->InsertLoop();

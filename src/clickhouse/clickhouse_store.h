@@ -58,8 +58,9 @@ class ClickHouseStore final : public store::Store {
   absl::StatusOr<store::ScanUnits> Scan(const store::ScanRange& range) override;
   void Close() override;
 
-  // The statements that create the schema (for docs and tests).
+  // The statements that create the schema (for docs and tests), and running them (idempotent).
   static std::vector<std::string> SchemaStatements(const std::string& database);
+  static absl::Status CreateSchema(const ClickHouseEndpoint& endpoint);
 
  private:
   struct Batch {

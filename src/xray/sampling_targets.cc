@@ -18,8 +18,13 @@ int64_t SamplingTargets::QuotaFor(int64_t reservoir_size, const std::vector<std:
   return reservoir_size / n + (rank < reservoir_size % n ? 1 : 0);
 }
 
+int64_t SamplingTargets::NodeReservoir(int64_t reservoir_size, NodeShare share) {
+  if (reservoir_size <= 0 || share.nodes <= 1) return std::max<int64_t>(reservoir_size, 0);
+  return reservoir_size / share.nodes + (share.rank < reservoir_size % share.nodes ? 1 : 0);
+}
+
 absl::StatusOr<Json> SamplingTargets::Report(const Json& request, const std::vector<SamplingRule>& rules,
-                                             double last_rule_modification, double now) {
+                                             double last_rule_modification, double now, NodeShare share) {
   if (!request.is_object()) return absl::InvalidArgumentError("the request body must be a JSON object");
   auto docs = request.find("SamplingStatisticsDocuments");
   if (docs == request.end() || !docs->is_array()) {
@@ -91,7 +96,7 @@ absl::StatusOr<Json> SamplingTargets::Report(const Json& request, const std::vec
     }
     targets.push_back({{"RuleName", rule.name},
                        {"FixedRate", rule.fixed_rate},
-                       {"ReservoirQuota", QuotaFor(rule.reservoir_size, active, s.client_id)},
+                       {"ReservoirQuota", QuotaFor(NodeReservoir(rule.reservoir_size, share), active, s.client_id)},
                        {"ReservoirQuotaTTL", std::floor(now) + kIntervalSeconds},
                        {"Interval", kIntervalSeconds}});
   }

@@ -2,7 +2,8 @@
 // ReservoirSize across the clients that reported for it in the last interval (X-Ray
 // "distributes the reservoir evenly based on the number of instances"; the split is not
 // published, so: floor(size / clients) each, the remainder to the first clients by id, so the
-// quotas always sum to the rule's size), and keeps statistics per rule and client.
+// quotas always sum to the rule's size), and keeps statistics per rule and client. Several
+// nodes on one ClickHouse first split the reservoir among themselves (NodeShare).
 #pragma once
 
 #include <map>
@@ -26,13 +27,20 @@ struct SamplingStatistics {
   int64_t borrow_count = 0;
 };
 
+// This node's place among the Waggle nodes that serve the same rules (one ClickHouse): each
+// node grants its share of a rule's reservoir, so together they grant the rule's size.
+struct NodeShare {
+  int64_t rank = 0;   // 0 .. nodes-1, by node id
+  int64_t nodes = 1;
+};
+
 class SamplingTargets {
  public:
   static constexpr int64_t kIntervalSeconds = 10;
 
   // The GetSamplingTargets request body -> its response. `now` in epoch seconds.
   absl::StatusOr<nlohmann::json> Report(const nlohmann::json& request, const std::vector<SamplingRule>& rules,
-                                        double last_rule_modification, double now);
+                                        double last_rule_modification, double now, NodeShare share = {});
 
   // GetSamplingStatisticSummaries: per rule, the counts reported so far.
   nlohmann::json Summaries() const;
@@ -40,6 +48,9 @@ class SamplingTargets {
   // The counts one client reported for a rule so far (zeros when it never did, or was
   // forgotten after 30 s of silence).
   SamplingStatistics ClientStatistics(const std::string& rule, const std::string& client_id) const;
+
+  // A node's share of a reservoir: floor(size / nodes), the remainder to the first ranks.
+  static int64_t NodeReservoir(int64_t reservoir_size, NodeShare share);
 
   // The quota a client gets for a rule (exposed for tests).
   static int64_t QuotaFor(int64_t reservoir_size, const std::vector<std::string>& active_clients,

@@ -115,7 +115,7 @@ test('the Events API, BubbleUp and the X-Ray API on ClickHouse, across nodes', a
   assert.deepEqual(Traces.map((t) => t.Id).sort(), [viaApi, viaUdp].sort());
 });
 
-test('markers, sampling rules and groups changed on one node are seen by the other', async () => {
+test('markers, sampling rules and groups changed on one node are seen by the other; reservoirs are split', async () => {
   const json = (node, p, body, method = 'POST') => fetch(node.url(p), { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
   const marker = await (await json(a, '/1/markers/ch-backend', { message: 'deploy 42', type: 'deploy' })).json();
   assert.ok((await (await fetch(b.url('/1/markers/ch-backend'))).json()).some((m) => m.id === marker.id && m.message === 'deploy 42'));
@@ -130,6 +130,17 @@ test('markers, sampling rules and groups changed on one node are seen by the oth
   // The SDKs' own call on the other node's daemon port sees the rule too.
   const rules = await (await fetch(`http://${b.xray}/GetSamplingRules`, { method: 'POST', body: '{}' })).json();
   assert.equal(rules.SamplingRuleRecords.find((r) => r.SamplingRule.RuleName === 'ch-rule').SamplingRule.FixedRate, 0.25);
+  // The two nodes split the rule's reservoir of 7 between them: together they grant 7.
+  const quota = async (node, client) => {
+    const r = await (await fetch(`http://${node.xray}/SamplingTargets`, { method: 'POST', body: JSON.stringify({ SamplingStatisticsDocuments: [
+      { RuleName: 'ch-rule', ClientID: client, Timestamp: now(), RequestCount: 1, SampledCount: 1, BorrowCount: 0 }] }) })).json();
+    return r.SamplingTargetDocuments[0].ReservoirQuota;
+  };
+  const quotas = await eventually(async () => {
+    const q = [await quota(a, 'a'.repeat(24)), await quota(b, 'b'.repeat(24))];
+    return q[0] + q[1] === 7 ? q : undefined;
+  }, { timeoutMs: 15000, intervalMs: 500 });
+  assert.deepEqual(quotas.sort(), [3, 4]);
   assert.equal((await json(b, '/UpdateSamplingRule', { SamplingRuleUpdate: { RuleName: 'ch-rule', FixedRate: 0.5 } })).status, 200);
   assert.equal((await json(b, '/DeleteGroup', { GroupName: 'ch-faults' })).status, 200);
   const after = await (await json(a, '/GetSamplingRules', {})).json();

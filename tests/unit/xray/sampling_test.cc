@@ -97,6 +97,19 @@ TEST(SamplingTargets, QuotasSumToTheReservoir) {
   EXPECT_EQ(SamplingTargets::QuotaFor(1, clients, "b"), 0);
 }
 
+TEST(SamplingTargets, NodesSplitTheReservoirWithoutExceedingIt) {
+  for (int64_t size : {0, 1, 2, 7, 100}) {
+    for (int64_t nodes : {1, 2, 3, 5}) {
+      int64_t total = 0;
+      for (int64_t rank = 0; rank < nodes; ++rank) total += SamplingTargets::NodeReservoir(size, {rank, nodes});
+      EXPECT_EQ(total, size) << size << " over " << nodes << " nodes";
+    }
+  }
+  EXPECT_EQ(SamplingTargets::NodeReservoir(7, {0, 2}), 4);
+  EXPECT_EQ(SamplingTargets::NodeReservoir(7, {1, 2}), 3);
+  EXPECT_EQ(SamplingTargets::NodeReservoir(7, {}), 7);
+}
+
 // A client as the SDKs implement centralized sampling (aws-xray-sdk-python
 // sampling/sampler.py and rule_cache.py): per second, take from the quota while its TTL
 // holds, else borrow one per second; beyond that, sample with FixedRate.
