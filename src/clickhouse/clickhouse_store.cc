@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "clickhouse/row_binary.h"
+#include "common/metrics.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "model/ids.h"
@@ -195,32 +196,40 @@ void ClickHouseStore::Append(std::vector<Event> events, AppendCallback done) {
                 : "too many spans waiting to be inserted into ClickHouse; retry later"));
   }
   pending_bytes_ += rows.size();
-  if (filling_.callbacks.empty()) filling_.started = std::chrono::steady_clock::now();
+  const bool first = filling_.callbacks.empty();
+  if (first) filling_.started = std::chrono::steady_clock::now();
   filling_.rows.append(rows);
   filling_.callbacks.push_back(std::move(done));
-  if (filling_.rows.size() >= options_.batch_bytes) wake_.notify_all();
+  if (first || filling_.rows.size() >= options_.batch_bytes) wake_.notify_all();
 }
 
 absl::Status ClickHouseStore::Insert(const std::string& rows) {
-  return client_
+  const auto started = std::chrono::steady_clock::now();
+  absl::Status status = client_
       .Execute(StrCat("INSERT INTO ", table_,
                       " (team, dataset, hour, start_ns, duration_ns, trace_id, span_id, name, service, event) FORMAT RowBinary"),
                rows)
       .status();
+  if (status.ok()) {
+    metrics::ClickHouseInsertLatency().Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  } else {
+    metrics::ClickHouseInsertFailures().Increment();
+  }
+  return status;
 }
 
 void ClickHouseStore::InsertLoop() {
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait_for(lock, options_.batch_interval, [this] {
-      return closing_ || filling_.rows.size() >= options_.batch_bytes;
-    });
+    // A batch goes out once it is batch_bytes large or batch_interval old (or at Close).
     if (filling_.callbacks.empty()) {
       if (closing_) return;
+      wake_.wait(lock);
       continue;
     }
-    if (!closing_ && filling_.rows.size() < options_.batch_bytes &&
-        std::chrono::steady_clock::now() - filling_.started < options_.batch_interval) {
+    const auto due = filling_.started + options_.batch_interval;
+    if (!closing_ && filling_.rows.size() < options_.batch_bytes && std::chrono::steady_clock::now() < due) {
+      wake_.wait_until(lock, due);
       continue;
     }
     Batch batch = std::move(filling_);

@@ -38,7 +38,9 @@ struct ClickHouseStoreOptions {
   ClickHouseEndpoint endpoint;
   std::string team = "default";  // the rows this store reads and writes
   uint64_t batch_bytes = 4ull << 20;
-  std::chrono::milliseconds batch_interval{50};
+  // A client waits up to this for its spans to go out (with others): ack latency against
+  // inserts per second, each a new part for ClickHouse to merge.
+  std::chrono::milliseconds batch_interval{20};
   uint64_t max_pending_bytes = 128ull << 20;  // waiting to be inserted; past it appends get kUnavailable
   std::chrono::milliseconds retry_window{10000};
   uint64_t max_scan_bytes = 512ull << 20;  // one unit's rows as ClickHouse sends them

@@ -53,6 +53,21 @@ prometheus::Histogram& WalFsyncLatency() {
   return histogram;
 }
 
+prometheus::Histogram& ClickHouseInsertLatency() {
+  static auto& family = HistogramFamily("waggle_clickhouse_insert_seconds", "One batch INSERT into ClickHouse");
+  static auto& histogram = family.Add({}, LatencyBuckets());
+  return histogram;
+}
+
+prometheus::Counter& ClickHouseInsertFailures() {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("waggle_clickhouse_insert_failures_total")
+                            .Help("Batch INSERTs into ClickHouse that failed (each is retried)")
+                            .Register(Registry());
+  static auto& counter = family.Add({});
+  return counter;
+}
+
 prometheus::Histogram& QueryLatency(std::string_view kind) {
   static auto& family = HistogramFamily("waggle_query_seconds", "Query execution time, by kind");
   return family.Add({{"kind", std::string(kind)}}, LatencyBuckets());

@@ -25,6 +25,9 @@ prometheus::Counter& SpansRejected(std::string_view protocol);
 prometheus::Histogram& IngestLatency(std::string_view protocol);
 // One write-ahead log fdatasync, seconds.
 prometheus::Histogram& WalFsyncLatency();
+// One batch INSERT into ClickHouse (the ClickHouse store), seconds; and the ones that failed.
+prometheus::Histogram& ClickHouseInsertLatency();
+prometheus::Counter& ClickHouseInsertFailures();
 // A query's execution: honeycomb, bubbleup, xray.
 prometheus::Histogram& QueryLatency(std::string_view kind);
 // Requests refused for overload, by protocol (429/503/RESOURCE_EXHAUSTED).

@@ -3,7 +3,7 @@
 // 100,000 spans. Each step does what a user does (build a query, drag over the heatmap,
 // open a trace, open the map, create a sampling rule) and checks what the page shows and
 // what the API then holds. Screenshots of every page go to $WAGGLE_SCREENSHOTS
-// (default build/ui-screenshots).
+// (default build/ui-screenshots, or build/ui-screenshots-clickhouse on the ClickHouse store).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -17,7 +17,8 @@ import { sendDatagrams, segmentId, xrayTraceId } from './xray_helpers.mjs';
 
 const run = promisify(execFile);
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = process.env.WAGGLE_SCREENSHOTS ?? path.resolve(path.dirname(WAGGLE_BIN), 'ui-screenshots');
+const SHOTS = process.env.WAGGLE_SCREENSHOTS ??
+  path.resolve(path.dirname(WAGGLE_BIN), process.env.WAGGLE_TEST_STORE ? 'ui-screenshots-clickhouse' : 'ui-screenshots');
 const BIG_TRACE_SPANS = 100000;
 
 let waggle, browser, page, bigTraceId, xrayId;

@@ -1,6 +1,7 @@
 // Starts a real `waggle serve` on free ports and a fresh data directory, and reads the
 // addresses it prints on its "listening" line.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,9 +14,20 @@ export function makeDataDir() {
   return mkdtempSync(path.join(tmpdir(), 'waggle-interop-'));
 }
 
+// With WAGGLE_TEST_STORE=clickhouse://HOST:PORT (ctest's ".clickhouse" runs) every server the
+// tests start keeps its events in a fresh database of that ClickHouse; a restart with the same
+// data directory finds the same database again.
+const databases = new Map();
+function storeArgs(dataDir, args) {
+  const base = process.env.WAGGLE_TEST_STORE;
+  if (!base || args.includes('--store')) return [];
+  if (!databases.has(dataDir)) databases.set(dataDir, `waggle_t_${randomBytes(6).toString('hex')}`);
+  return ['--store', `${base.replace(/\/$/, '')}/${databases.get(dataDir)}`];
+}
+
 export async function startWaggle({ dataDir = makeDataDir(), args = [], env = {} } = {}) {
   const proc = spawn(WAGGLE_BIN, ['serve', '--data-dir', dataDir, '--http', '127.0.0.1:0',
-    '--grpc', '127.0.0.1:0', '--xray', '127.0.0.1:0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--grpc', '127.0.0.1:0', '--xray', '127.0.0.1:0', ...storeArgs(dataDir, args), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
