@@ -83,6 +83,11 @@ int RunServe(const ServeFlags& flags) {
     auto endpoint = clickhouse::ParseClickHouseUrl(flags.store);
     if (!endpoint.ok()) return fail(endpoint.status());
     options.clickhouse = *endpoint;
+    if (!flags.retention.empty() || !flags.max_disk.empty()) {
+      return fail(absl::InvalidArgumentError(
+          "--retention and --max-disk apply to the embedded store; on ClickHouse drop old partitions of "
+          "waggle_events there (docs/scale-out.md)"));
+    }
   }
   auto clickhouse_retry = ParseDuration(flags.clickhouse_retry, "--clickhouse-retry");
   if (!clickhouse_retry.ok()) return fail(clickhouse_retry.status());

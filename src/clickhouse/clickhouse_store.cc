@@ -52,8 +52,9 @@ void AppendRow(const std::string& team, const Event& event, std::string* out, st
   PutString(out, *scratch);
 }
 
-// Reads RowBinary rows of one String column (the encoded events) back into events.
-absl::StatusOr<std::vector<Event>> DecodeRows(std::string_view data) {
+}  // namespace
+
+absl::StatusOr<std::vector<Event>> DecodeEventRows(std::string_view data) {
   std::vector<Event> events;
   RowBinaryReader reader(data);
   while (!reader.done()) {
@@ -64,6 +65,8 @@ absl::StatusOr<std::vector<Event>> DecodeRows(std::string_view data) {
   }
   return events;
 }
+
+namespace {
 
 std::string HexLiteral(std::string_view bytes) { return StrCat("unhex('", model::HexEncode(bytes), "')"); }
 
@@ -265,7 +268,7 @@ absl::StatusOr<std::vector<Event>> ClickHouseStore::SelectEvents(const std::stri
                    client_.Execute(StrCat("SELECT event FROM ", table_, " WHERE team = ", SqlString(options_.team),
                                           " AND ", where, order.empty() ? "" : " ORDER BY ", order, " FORMAT RowBinary"),
                                    {}, options_.max_scan_bytes));
-  return DecodeRows(rows);
+  return DecodeEventRows(rows);
 }
 
 absl::StatusOr<std::vector<Event>> ClickHouseStore::FindTrace(const model::TraceId& trace_id) {

@@ -47,6 +47,10 @@ struct ClickHouseStoreOptions {
   std::chrono::milliseconds timeout{60000};  // one request
 };
 
+// ClickHouse's answer to `SELECT event ... FORMAT RowBinary` as events; kDataLoss (never a
+// crash) for anything malformed.
+absl::StatusOr<std::vector<model::Event>> DecodeEventRows(std::string_view rows);
+
 class ClickHouseStore final : public store::Store {
  public:
   // Creates the database and table when missing. kUnavailable when ClickHouse is down.

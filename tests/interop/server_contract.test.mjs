@@ -33,6 +33,18 @@ test('bad flags get a message naming the flag', async () => {
   const result = await run(WAGGLE_BIN, ['serve', '--data-dir', makeDataDir(), '--http', 'nonsense', '--xray', '127.0.0.1:0']).catch((e) => e);
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /--http 'nonsense'/);
+  for (const [args, message] of [
+    [['--store', 'postgres://x/y'], /--store postgres:\/\/x\/y: unknown scheme; expected clickhouse:\/\/HOST:8123\/DATABASE/],
+    [['--store', 'clickhouse://h:80x/db'], /the port is not a number/],
+    [['--store', 'clickhouse://127.0.0.1:1/db', '--retention', '7d'], /--retention and --max-disk apply to the embedded store/],
+    [['--store', 'clickhouse://127.0.0.1:1/db'], /--store http:\/\/127\.0\.0\.1:1\/db: cannot create the schema: ClickHouse at .* cannot be reached/],
+    [['--api-key', 'k:query:../x'], /team '\.\.\/x' is not a valid name/],
+    [['--aws-access-key', 'AKID:secret:a b'], /--aws-access-key: expected ACCESS_KEY_ID:SECRET\[:TEAM\]/],
+  ]) {
+    const bad = await run(WAGGLE_BIN, ['serve', '--data-dir', makeDataDir(), '--http', '127.0.0.1:0', '--grpc', '127.0.0.1:0', '--xray', 'off', ...args]).catch((e) => e);
+    assert.notEqual(bad.code, 0, args.join(' '));
+    assert.match(bad.stderr, message);
+  }
 });
 
 test('keys come from a config file and from WAGGLE_API_KEY', async () => {
