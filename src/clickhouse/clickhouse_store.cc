@@ -309,7 +309,7 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
     StrAppend(&where, " AND lower(dataset) IN (", in, ")");
   }
   ASSIGN_OR_RETURN(std::string listing,
-                   client_.Execute(StrCat("SELECT dataset, toUInt32(hour), min(start_ns), max(start_ns) FROM ", table_,
+                   client_.Execute(StrCat("SELECT dataset, toUInt32(hour), min(start_ns), max(start_ns), count() FROM ", table_,
                                           " WHERE ", where, " GROUP BY dataset, hour FORMAT TabSeparated")));
   store::ScanUnits units;
   size_t at = 0;
@@ -319,9 +319,9 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
     std::string_view line(listing.data() + at, end - at);
     at = end + 1;
     if (line.empty()) continue;
-    std::string fields[4];
-    for (int i = 0; i < 4; ++i) {
-      size_t tab = i < 3 ? line.find('\t') : line.size();
+    std::string fields[5];
+    for (int i = 0; i < 5; ++i) {
+      size_t tab = i < 4 ? line.find('\t') : line.size();
       if (tab == std::string_view::npos) return absl::DataLossError("ClickHouse sent a malformed listing");
       fields[i] = std::string(line.substr(0, tab));
       line.remove_prefix(std::min(line.size(), tab + 1));
@@ -339,18 +339,31 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
     const std::string hour = fields[1];
     int64_t min_time = 0, max_time = 0;
     uint32_t hour_seconds = 0;
+    uint64_t count = 0;
     auto number = [](const std::string& text, auto* value) {
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
       return ec == std::errc() && end == text.data() + text.size();
     };
-    if (!number(fields[1], &hour_seconds) || !number(fields[2], &min_time) || !number(fields[3], &max_time)) {
+    if (!number(fields[1], &hour_seconds) || !number(fields[2], &min_time) || !number(fields[3], &max_time) ||
+        !number(fields[4], &count) || min_time > max_time) {
       return absl::DataLossError("ClickHouse sent a malformed listing");
     }
-    std::string unit_where = StrCat("dataset = ", SqlString(dataset), " AND hour = toDateTime(", hour, ")");
-    if (range.min_time != INT64_MIN) StrAppend(&unit_where, " AND start_ns >= ", range.min_time);
-    if (range.max_time != INT64_MAX) StrAppend(&unit_where, " AND start_ns <= ", range.max_time);
-    units.push_back(std::make_shared<LazyUnit>(
-        dataset, min_time, max_time, [this, unit_where] { return SelectEvents(unit_where, ""); }));
+    // A busy hour is cut into slices of its time range, about kRowsPerUnit rows each if spread
+    // evenly, so one unit (held whole in memory while read) stays small and the executor's
+    // threads share the work.
+    constexpr uint64_t kRowsPerUnit = 65536;
+    const uint64_t slices = std::clamp<uint64_t>((count + kRowsPerUnit - 1) / kRowsPerUnit, 1, 3600);
+    const int64_t span = max_time - min_time;
+    for (uint64_t i = 0; i < slices; ++i) {
+      const int64_t lo = min_time + static_cast<int64_t>(static_cast<__int128>(span) * i / slices);
+      const int64_t hi = i + 1 == slices ? max_time : min_time + static_cast<int64_t>(static_cast<__int128>(span) * (i + 1) / slices) - 1;
+      if (hi < lo) continue;
+      std::string unit_where = StrCat("dataset = ", SqlString(dataset), " AND hour = toDateTime(", hour,
+                                      ") AND start_ns >= ", std::max(lo, range.min_time), " AND start_ns <= ",
+                                      std::min(hi, range.max_time));
+      units.push_back(std::make_shared<LazyUnit>(dataset, lo, hi,
+                                                 [this, unit_where] { return SelectEvents(unit_where, ""); }));
+    }
   }
   return units;
 }

@@ -11,9 +11,10 @@
 //   client gets 503 + Retry-After and resends). While inserts fail, new appends past
 //   max_pending_bytes are refused kUnavailable at once, so memory stays bounded in an outage.
 //
-// Scan hands the query engine one unit per dataset and hour that holds events in the range
-// (one small GROUP BY on ClickHouse); a unit fetches its rows when first read, so listing
-// datasets and skipping units by time costs no row transfer. FindTrace(s) select by trace id,
+// Scan hands the query engine units of one dataset and hour that hold events in the range
+// (one small GROUP BY on ClickHouse; a busy hour is cut into slices of ~64k rows); a unit
+// fetches its rows when first read, so listing datasets and skipping units by time costs no
+// row transfer. FindTrace(s) select by trace id,
 // which leads the table's sort key after the team.
 //
 // Works on ClickHouse 18.16 (Debian 12) and current releases: no DateTime64 (times are Int64
