@@ -81,16 +81,16 @@ class LazyUnit final : public store::ScanUnit {
   int64_t min_time() const override { return min_time_; }
   int64_t max_time() const override { return max_time_; }
   uint32_t rows() const override { return Loaded() ? inner_->rows() : 0; }
+  // A slice that holds no rows (they were elsewhere in its hour) has the fixed columns, empty.
   const std::vector<store::ColumnDescriptor>& columns() const override {
-    static const std::vector<store::ColumnDescriptor> kNone;
-    return Loaded() ? inner_->columns() : kNone;
+    return Loaded() ? inner_->columns() : store::FixedColumnDescriptors();
   }
   std::optional<std::pair<int64_t, int64_t>> IntRange(size_t column) const override {
     return Loaded() ? inner_->IntRange(column) : std::nullopt;
   }
   absl::StatusOr<std::shared_ptr<const store::ColumnValues>> Read(size_t column) const override {
     RETURN_IF_NOT_OK(Load());
-    if (!inner_) return absl::OutOfRangeError("no such column");
+    if (!inner_) return std::make_shared<const store::ColumnValues>();
     return inner_->Read(column);
   }
   absl::Status Load() const override {
@@ -348,11 +348,11 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
         !number(fields[4], &count) || min_time > max_time) {
       return absl::DataLossError("ClickHouse sent a malformed listing");
     }
-    // A busy hour is cut into slices of its time range, about kRowsPerUnit rows each if spread
-    // evenly, so one unit (held whole in memory while read) stays small and the executor's
-    // threads share the work.
-    constexpr uint64_t kRowsPerUnit = 65536;
-    const uint64_t slices = std::clamp<uint64_t>((count + kRowsPerUnit - 1) / kRowsPerUnit, 1, 3600);
+    // A busy hour is cut into slices of its time range, about rows_per_unit rows each if
+    // spread evenly, so one unit (held whole in memory while read) stays small and the
+    // executor's threads share the work.
+    const uint64_t per_unit = std::max<uint64_t>(1, options_.rows_per_unit);
+    const uint64_t slices = std::clamp<uint64_t>((count + per_unit - 1) / per_unit, 1, 3600);
     const int64_t span = max_time - min_time;
     for (uint64_t i = 0; i < slices; ++i) {
       const int64_t lo = min_time + static_cast<int64_t>(static_cast<__int128>(span) * i / slices);

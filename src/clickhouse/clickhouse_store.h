@@ -45,6 +45,8 @@ struct ClickHouseStoreOptions {
   uint64_t max_pending_bytes = 128ull << 20;  // waiting to be inserted; past it appends get kUnavailable
   std::chrono::milliseconds retry_window{10000};
   uint64_t max_scan_bytes = 512ull << 20;  // one unit's rows as ClickHouse sends them
+  // A dataset's hour with more rows is cut into time slices of about this many rows each.
+  uint64_t rows_per_unit = 65536;
   std::chrono::milliseconds timeout{60000};  // one request
 };
 
