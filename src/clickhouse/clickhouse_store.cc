@@ -1,7 +1,6 @@
 #include "clickhouse/clickhouse_store.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -48,7 +47,7 @@ void AppendRow(const std::string& team, const Event& event, std::string* out, st
   PutString(out, event.name);
   PutString(out, event.service_name);
   scratch->clear();
-  store::EncodeEvents(std::vector<Event>{event}, scratch);
+  store::EncodeEvents(std::span<const Event>(&event, 1), scratch);
   PutString(out, *scratch);
 }
 
@@ -309,45 +308,20 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
     StrAppend(&where, " AND lower(dataset) IN (", in, ")");
   }
   ASSIGN_OR_RETURN(std::string listing,
-                   client_.Execute(StrCat("SELECT dataset, toUInt32(hour), min(start_ns), max(start_ns), count() FROM ", table_,
-                                          " WHERE ", where, " GROUP BY dataset, hour FORMAT TabSeparated")));
+                   client_.Execute(StrCat("SELECT dataset, toUInt32(hour), min(start_ns), max(start_ns), toUInt64(count()) FROM ",
+                                          table_, " WHERE ", where, " GROUP BY dataset, hour FORMAT RowBinary")));
   store::ScanUnits units;
-  size_t at = 0;
-  while (at < listing.size()) {
-    size_t end = listing.find('\n', at);
-    if (end == std::string::npos) end = listing.size();
-    std::string_view line(listing.data() + at, end - at);
-    at = end + 1;
-    if (line.empty()) continue;
-    std::string fields[5];
-    for (int i = 0; i < 5; ++i) {
-      size_t tab = i < 4 ? line.find('\t') : line.size();
-      if (tab == std::string_view::npos) return absl::DataLossError("ClickHouse sent a malformed listing");
-      fields[i] = std::string(line.substr(0, tab));
-      line.remove_prefix(std::min(line.size(), tab + 1));
-    }
-    // TabSeparated escapes \t, \n and \\ in the dataset name.
-    std::string dataset;
-    for (size_t i = 0; i < fields[0].size(); ++i) {
-      if (fields[0][i] == '\\' && i + 1 < fields[0].size()) {
-        const char c = fields[0][++i];
-        dataset.push_back(c == 't' ? '\t' : c == 'n' ? '\n' : c == '0' ? '\0' : c);
-      } else {
-        dataset.push_back(fields[0][i]);
-      }
-    }
-    const std::string hour = fields[1];
+  RowBinaryReader reader(listing);
+  while (!reader.done()) {
+    std::string_view name;
+    uint32_t hour = 0;
     int64_t min_time = 0, max_time = 0;
-    uint32_t hour_seconds = 0;
     uint64_t count = 0;
-    auto number = [](const std::string& text, auto* value) {
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
-      return ec == std::errc() && end == text.data() + text.size();
-    };
-    if (!number(fields[1], &hour_seconds) || !number(fields[2], &min_time) || !number(fields[3], &max_time) ||
-        !number(fields[4], &count) || min_time > max_time) {
+    if (!reader.String(&name) || !reader.Fixed(&hour) || !reader.Fixed(&min_time) || !reader.Fixed(&max_time) ||
+        !reader.Fixed(&count) || min_time > max_time) {
       return absl::DataLossError("ClickHouse sent a malformed listing");
     }
+    const std::string dataset(name);
     // A busy hour is cut into slices of its time range, about rows_per_unit rows each if
     // spread evenly, so one unit (held whole in memory while read) stays small and the
     // executor's threads share the work.
@@ -358,9 +332,9 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
       const int64_t lo = min_time + static_cast<int64_t>(static_cast<__int128>(span) * i / slices);
       const int64_t hi = i + 1 == slices ? max_time : min_time + static_cast<int64_t>(static_cast<__int128>(span) * (i + 1) / slices) - 1;
       if (hi < lo) continue;
+      // [lo, hi] lies in the range: the listing counted only rows inside it.
       std::string unit_where = StrCat("dataset = ", SqlString(dataset), " AND hour = toDateTime(", hour,
-                                      ") AND start_ns >= ", std::max(lo, range.min_time), " AND start_ns <= ",
-                                      std::min(hi, range.max_time));
+                                      ") AND start_ns >= ", lo, " AND start_ns <= ", hi);
       units.push_back(std::make_shared<LazyUnit>(dataset, lo, hi,
                                                  [this, unit_where] { return SelectEvents(unit_where, ""); }));
     }

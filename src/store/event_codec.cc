@@ -13,6 +13,10 @@ constexpr uint8_t kEventVersion = 1;
 }  // namespace
 
 void EncodeEvents(const std::vector<model::Event>& events, std::string* out) {
+  EncodeEvents(std::span<const model::Event>(events), out);
+}
+
+void EncodeEvents(std::span<const model::Event> events, std::string* out) {
   ByteWriter w(out);
   w.Varint(events.size());
   for (const model::Event& e : events) {

@@ -11,6 +11,7 @@
 //   field  := string(key) u8(origin) u8(type) value
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,8 @@
 namespace waggle::store {
 
 void EncodeEvents(const std::vector<model::Event>& events, std::string* out);
+// The same for any run of events (one: std::span(&event, 1), as the ClickHouse store's rows).
+void EncodeEvents(std::span<const model::Event> events, std::string* out);
 
 absl::StatusOr<std::vector<model::Event>> DecodeEvents(std::string_view data);
 
