@@ -40,6 +40,9 @@ test('bad flags get a message naming the flag', async () => {
     [['--store', 'clickhouse://127.0.0.1:1/db'], /--store http:\/\/127\.0\.0\.1:1\/db: cannot create the schema: ClickHouse at .* cannot be reached/],
     [['--api-key', 'k:query:../x'], /team '\.\.\/x' is not a valid name/],
     [['--aws-access-key', 'AKID:secret:a b'], /--aws-access-key: expected ACCESS_KEY_ID:SECRET\[:TEAM\]/],
+    [['--api-key', 'k:all:a', '--api-key', 'k:query:b'], /one key is given for teams 'a' and 'b'; a key belongs to one team/],
+    [['--aws-access-key', 'AKID:s:a', '--aws-access-key', 'AKID:s:b'], /access key id AKID is given for teams 'a' and 'b'/],
+    [['--api-key', 'k', '--xray-team', '../x'], /--xray-team '\.\.\/x'/],
   ]) {
     const bad = await run(WAGGLE_BIN, ['serve', '--data-dir', makeDataDir(), '--http', '127.0.0.1:0', '--grpc', '127.0.0.1:0', '--xray', 'off', ...args]).catch((e) => e);
     assert.notEqual(bad.code, 0, args.join(' '));
