@@ -8,12 +8,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "clickhouse/event_rows.h"
+#include "clickhouse/filter_sql.h"
 #include "clickhouse/row_binary.h"
 #include "common/metrics.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "model/ids.h"
-#include "store/event_codec.h"
+#include "query/value_column.h"
 
 namespace waggle::clickhouse {
 
@@ -35,35 +37,7 @@ uint32_t HourSeconds(int64_t time_ns) {
   return static_cast<uint32_t>(std::clamp<int64_t>(HourOf(time_ns) * 3600, 0, UINT32_MAX - 3600));
 }
 
-// One row in the table's column order (see SchemaStatements).
-void AppendRow(const std::string& team, const Event& event, std::string* out, std::string* scratch) {
-  PutString(out, team);
-  PutString(out, event.dataset);
-  PutFixed<uint32_t>(out, HourSeconds(event.time_unix_nano));
-  PutFixed<int64_t>(out, event.time_unix_nano);
-  PutFixed<int64_t>(out, event.duration_nano);
-  out->append(event.trace_id.AsBytes());
-  out->append(event.span_id.AsBytes());
-  PutString(out, event.name);
-  PutString(out, event.service_name);
-  scratch->clear();
-  store::EncodeEvents(std::span<const Event>(&event, 1), scratch);
-  PutString(out, *scratch);
-}
-
 }  // namespace
-
-absl::StatusOr<std::vector<Event>> DecodeEventRows(std::string_view data) {
-  std::vector<Event> events;
-  RowBinaryReader reader(data);
-  while (!reader.done()) {
-    std::string_view row;
-    if (!reader.String(&row)) return absl::DataLossError("ClickHouse sent a truncated row");
-    ASSIGN_OR_RETURN(std::vector<Event> decoded, store::DecodeEvents(row));
-    for (Event& e : decoded) events.push_back(std::move(e));
-  }
-  return events;
-}
 
 namespace {
 
@@ -127,14 +101,8 @@ std::vector<std::string> ClickHouseStore::SchemaStatements(const std::string& da
       StrCat("CREATE TABLE IF NOT EXISTS ", database, ".waggle_events (\n"
              "  team String,\n"
              "  dataset String,\n"
-             "  hour DateTime,\n"
-             "  start_ns Int64,\n"
-             "  duration_ns Int64,\n"
-             "  trace_id FixedString(16),\n"
-             "  span_id FixedString(8),\n"
-             "  name String,\n"
-             "  service String,\n"
-             "  event String\n"
+             "  hour DateTime,\n",
+             EventColumnDefinitions(),
              ") ENGINE = MergeTree()\n"
              "PARTITION BY toYYYYMMDD(hour)\n"
              "ORDER BY (team, trace_id, start_ns)"),
@@ -183,8 +151,7 @@ ClickHouseStore::~ClickHouseStore() { Close(); }
 
 void ClickHouseStore::Append(std::vector<Event> events, AppendCallback done) {
   std::string rows;
-  std::string scratch;
-  for (const Event& event : events) AppendRow(options_.team, event, &rows, &scratch);
+  for (const Event& event : events) AppendEventRow(options_.team, HourSeconds(event.time_unix_nano), event, &rows);
   std::unique_lock lock(mutex_);
   if (closing_) {
     lock.unlock();
@@ -208,9 +175,7 @@ void ClickHouseStore::Append(std::vector<Event> events, AppendCallback done) {
 absl::Status ClickHouseStore::Insert(const std::string& rows) {
   const auto started = std::chrono::steady_clock::now();
   absl::Status status = client_
-      .Execute(StrCat("INSERT INTO ", table_,
-                      " (team, dataset, hour, start_ns, duration_ns, trace_id, span_id, name, service, event) FORMAT RowBinary"),
-               rows)
+      .Execute(StrCat("INSERT INTO ", table_, " (", EventInsertColumns(), ") FORMAT RowBinary"), rows)
       .status();
   if (status.ok()) {
     metrics::ClickHouseInsertLatency().Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -262,16 +227,18 @@ void ClickHouseStore::InsertLoop() {
   }
 }
 
-absl::StatusOr<std::vector<Event>> ClickHouseStore::SelectEvents(const std::string& where, const std::string& order) {
+absl::StatusOr<std::vector<Event>> ClickHouseStore::SelectEvents(const std::string& where, const std::string& order,
+                                                                  const RowProjection& projection) {
   ASSIGN_OR_RETURN(std::string rows,
-                   client_.Execute(StrCat("SELECT event FROM ", table_, " WHERE team = ", SqlString(options_.team),
-                                          " AND ", where, order.empty() ? "" : " ORDER BY ", order, " FORMAT RowBinary"),
+                   client_.Execute(StrCat("SELECT ", SelectList(projection), " FROM ", table_,
+                                          " WHERE team = ", SqlString(options_.team), " AND ", where,
+                                          order.empty() ? "" : " ORDER BY ", order, " FORMAT RowBinary"),
                                    {}, options_.max_scan_bytes));
-  return DecodeEventRows(rows);
+  return DecodeEventRows(rows, projection);
 }
 
 absl::StatusOr<std::vector<Event>> ClickHouseStore::FindTrace(const model::TraceId& trace_id) {
-  return SelectEvents(StrCat("trace_id = ", HexLiteral(trace_id.AsBytes())), "start_ns");
+  return SelectEvents(StrCat("trace_id = ", HexLiteral(trace_id.AsBytes())), "start_ns", RowProjection{});
 }
 
 absl::StatusOr<std::vector<std::vector<Event>>> ClickHouseStore::FindTraces(const std::vector<model::TraceId>& trace_ids) {
@@ -283,7 +250,7 @@ absl::StatusOr<std::vector<std::vector<Event>>> ClickHouseStore::FindTraces(cons
     if (slots[trace_ids[i]].empty()) StrAppend(&in, in.empty() ? "" : ", ", HexLiteral(trace_ids[i].AsBytes()));
     slots[trace_ids[i]].push_back(i);
   }
-  ASSIGN_OR_RETURN(std::vector<Event> events, SelectEvents(StrCat("trace_id IN (", in, ")"), "trace_id, start_ns"));
+  ASSIGN_OR_RETURN(std::vector<Event> events, SelectEvents(StrCat("trace_id IN (", in, ")"), "trace_id, start_ns", RowProjection{}));
   for (Event& event : events) {
     auto it = slots.find(event.trace_id);
     if (it == slots.end()) continue;
@@ -306,6 +273,19 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
     std::string in;
     for (const std::string& d : range.datasets) StrAppend(&in, in.empty() ? "" : ", ", SqlString(AsciiLower(d)));
     StrAppend(&where, " AND lower(dataset) IN (", in, ")");
+  }
+  // ClickHouse keeps only rows the query's filters may select (a superset: Waggle filters
+  // again), and sends only the columns it reads.
+  if (range.filters != nullptr) {
+    if (std::string condition = FilterCondition(*range.filters); !condition.empty()) StrAppend(&where, " AND ", condition);
+  }
+  RowProjection projection;
+  if (range.fields) {
+    projection = RowProjection::Minimal();
+    for (const std::string& field : *range.fields) {
+      for (store::FixedColumn column : query::FixedColumnsOf(field)) projection.Add(column);
+      projection.attribute_keys->push_back(field);
+    }
   }
   ASSIGN_OR_RETURN(std::string listing,
                    client_.Execute(StrCat("SELECT dataset, toUInt32(hour), min(start_ns), max(start_ns), toUInt64(count()) FROM ",
@@ -333,10 +313,11 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
       const int64_t hi = i + 1 == slices ? max_time : min_time + static_cast<int64_t>(static_cast<__int128>(span) * (i + 1) / slices) - 1;
       if (hi < lo) continue;
       // [lo, hi] lies in the range: the listing counted only rows inside it.
-      std::string unit_where = StrCat("dataset = ", SqlString(dataset), " AND hour = toDateTime(", hour,
+      std::string unit_where = StrCat(where, " AND dataset = ", SqlString(dataset), " AND hour = toDateTime(", hour,
                                       ") AND start_ns >= ", lo, " AND start_ns <= ", hi);
-      units.push_back(std::make_shared<LazyUnit>(dataset, lo, hi,
-                                                 [this, unit_where] { return SelectEvents(unit_where, ""); }));
+      units.push_back(std::make_shared<LazyUnit>(dataset, lo, hi, [this, unit_where, projection] {
+        return SelectEvents(unit_where, "", projection);
+      }));
     }
   }
   return units;

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "clickhouse/clickhouse_client.h"
+#include "clickhouse/event_rows.h"
 #include "store/store.h"
 
 namespace waggle::clickhouse {
@@ -49,10 +50,6 @@ struct ClickHouseStoreOptions {
   uint64_t rows_per_unit = 65536;
   std::chrono::milliseconds timeout{60000};  // one request
 };
-
-// ClickHouse's answer to `SELECT event ... FORMAT RowBinary` as events; kDataLoss (never a
-// crash) for anything malformed.
-absl::StatusOr<std::vector<model::Event>> DecodeEventRows(std::string_view rows);
 
 class ClickHouseStore final : public store::Store {
  public:
@@ -81,7 +78,8 @@ class ClickHouseStore final : public store::Store {
   explicit ClickHouseStore(ClickHouseStoreOptions options);
   void InsertLoop();
   absl::Status Insert(const std::string& rows);
-  absl::StatusOr<std::vector<model::Event>> SelectEvents(const std::string& where, const std::string& order);
+  absl::StatusOr<std::vector<model::Event>> SelectEvents(const std::string& where, const std::string& order,
+                                                         const RowProjection& projection);
 
   const ClickHouseStoreOptions options_;
   const ClickHouseClient client_;

@@ -35,6 +35,15 @@ class RowBinaryReader {
   explicit RowBinaryReader(std::string_view data) : data_(data) {}
 
   bool done() const { return data_.empty(); }
+  size_t remaining() const { return data_.size(); }
+
+  // Exactly `size` bytes (a FixedString).
+  bool Bytes(size_t size, std::string_view* value) {
+    if (data_.size() < size) return false;
+    *value = data_.substr(0, size);
+    data_.remove_prefix(size);
+    return true;
+  }
 
   bool Varint(uint64_t* value) {
     uint64_t v = 0;

@@ -16,15 +16,6 @@
 
 namespace waggle::query {
 
-struct PreparedLiteral {
-  bool is_number = false;
-  double number = 0;
-  bool is_bool = false;
-  bool boolean = false;
-  bool is_string = false;  // the literal was a string (compare text with strings)
-  std::string text;
-};
-
 struct PreparedFilter {
   const Filter* filter;
   std::vector<PreparedLiteral> values;
@@ -50,7 +41,9 @@ std::string FormatNumber(double v) {
   return StrCat(v);
 }
 
-PreparedLiteral Prepare(const Literal& l) {
+}  // namespace
+
+PreparedLiteral PrepareLiteral(const Literal& l) {
   PreparedLiteral p;
   if (const auto* s = std::get_if<std::string>(&l)) {
     p.is_string = true;
@@ -66,6 +59,8 @@ PreparedLiteral Prepare(const Literal& l) {
   }
   return p;
 }
+
+namespace {
 
 // One value as the filter sees it.
 struct CellValue {
@@ -258,7 +253,7 @@ RowSelector::RowSelector(const QuerySpec& spec)
     : spec_(&spec), start_ns_(spec.start_time * kNanosPerSecond), end_ns_(spec.end_time * kNanosPerSecond) {
   for (const Filter& f : spec.filters) {
     PreparedFilter p{&f, {}};
-    for (const Literal& l : f.values) p.values.push_back(Prepare(l));
+    for (const Literal& l : f.values) p.values.push_back(PrepareLiteral(l));
     if (p.values.empty()) p.values.emplace_back();
     filters_.push_back(std::move(p));
   }
@@ -1020,6 +1015,8 @@ absl::StatusOr<QueryResult> ExecuteQuery(store::Store& store, const QuerySpec& s
   range.min_time = plan.start_ns;
   range.max_time = plan.end_ns - 1;
   range.datasets = options.datasets;
+  range.fields = FieldsOf(spec);
+  range.filters = &spec;
   ASSIGN_OR_RETURN(store::ScanUnits units, store.Scan(range));
 
   const int threads = std::max(1, std::min<int>(options.threads, static_cast<int>(units.size())));

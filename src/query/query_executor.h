@@ -83,6 +83,18 @@ struct QueryOptions {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
+// A filter literal as it compares: a string that reads as a number or a bool compares as
+// one with numbers or bools, and as text with strings.
+struct PreparedLiteral {
+  bool is_number = false;
+  double number = 0;
+  bool is_bool = false;
+  bool boolean = false;
+  bool is_string = false;  // the literal was a string (compare text with strings)
+  std::string text;
+};
+PreparedLiteral PrepareLiteral(const Literal& literal);
+
 // The rows of a scan unit that a spec's time range and filters select, shared by the
 // aggregating executor and by engines beside it (BubbleUp). Filters that rule a unit out from
 // its column ranges or string dictionaries are checked before any row is read.

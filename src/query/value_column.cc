@@ -4,6 +4,7 @@
 
 #include "common/status_macros.h"
 #include "model/event.h"
+#include "query/query_spec.h"
 
 namespace waggle::query {
 namespace {
@@ -39,6 +40,44 @@ bool IsFixedField(std::string_view name) {
 }
 
 const std::vector<std::pair<std::string, ValueType>>& FixedFields() { return kFixedFields; }
+
+// Kept beside FillFixed, which reads these; the ClickHouse golden cases fail if they part.
+std::vector<FixedColumn> FixedColumnsOf(std::string_view name) {
+  static const std::unordered_map<std::string_view, std::vector<FixedColumn>> kColumns = {
+      {"trace.trace_id", {FixedColumn::kTraceId}},
+      {"trace.span_id", {FixedColumn::kSpanId}},
+      {"trace.parent_id", {FixedColumn::kParentSpanId}},
+      {"trace.link.trace_id", {FixedColumn::kLinkTraceId}},
+      {"trace.link.span_id", {FixedColumn::kLinkSpanId}},
+      {"name", {FixedColumn::kName}},
+      {"service.name", {FixedColumn::kServiceName}},
+      {"status_message", {FixedColumn::kStatusMessage}},
+      {"library.name", {FixedColumn::kScopeName}},
+      {"library.version", {FixedColumn::kScopeVersion}},
+      {"type", {FixedColumn::kKind}},
+      {"span.kind", {FixedColumn::kKind}},
+      {"status_code", {FixedColumn::kStatusCode}},
+      {"error", {FixedColumn::kStatusCode}},
+      {"span.num_events", {FixedColumn::kNumEvents}},
+      {"span.num_links", {FixedColumn::kNumLinks}},
+      {"meta.invalid_duration", {FixedColumn::kInvalidDuration}},
+  };
+  auto it = kColumns.find(name);
+  return it == kColumns.end() ? std::vector<FixedColumn>{} : it->second;
+}
+
+std::vector<std::string> FieldsOf(const QuerySpec& spec) {
+  std::vector<std::string> fields;
+  auto add = [&](const std::string& name) {
+    if (!name.empty() && std::find(fields.begin(), fields.end(), name) == fields.end()) fields.push_back(name);
+  };
+  for (const Calculation& c : spec.calculations) add(c.column);
+  for (const Filter& f : spec.filters) add(f.column);
+  for (const std::string& b : spec.breakdowns) add(b);
+  for (const Order& o : spec.orders) add(o.column);
+  for (const Having& h : spec.havings) add(h.column);
+  return fields;
+}
 
 BlockColumns::BlockColumns(const store::ScanUnit& unit) : unit_(unit) {
   const auto& columns = unit.columns();

@@ -18,6 +18,8 @@
 
 namespace waggle::query {
 
+struct QuerySpec;
+
 enum class ValueType : uint8_t { kAbsent = 0, kInt, kDouble, kString, kBool };
 
 struct ValueColumn {
@@ -76,5 +78,10 @@ class BlockColumns {
 bool IsFixedField(std::string_view name);
 // The fields every span has, for the column list.
 const std::vector<std::pair<std::string, ValueType>>& FixedFields();
+// The fixed columns BlockColumns reads for a field name (besides start time, duration,
+// sample rate and annotation type, which every reader reads), so a store can fetch only those.
+std::vector<store::FixedColumn> FixedColumnsOf(std::string_view name);
+// The field names a query reads: calculated, filtered, broken down, ordered by or in a having.
+std::vector<std::string> FieldsOf(const QuerySpec& spec);
 
 }  // namespace waggle::query

@@ -17,6 +17,10 @@
 #include "store/column_encoding.h"
 #include "store/part_format.h"
 
+namespace waggle::query {
+struct QuerySpec;
+}  // namespace waggle::query
+
 namespace waggle::store {
 
 class ScanUnit {
@@ -46,6 +50,11 @@ struct ScanRange {
   int64_t min_time = INT64_MIN;
   int64_t max_time = INT64_MAX;
   std::vector<std::string> datasets;
+  // For stores that can fetch less than whole events (the ClickHouse store): the field names
+  // the reader looks at (nullopt: every field), and a query whose filters every row the
+  // reader needs passes. Units may still hold other rows: the engine filters again.
+  std::optional<std::vector<std::string>> fields;
+  const query::QuerySpec* filters = nullptr;
 
   bool Wants(const std::string& dataset) const;
 };

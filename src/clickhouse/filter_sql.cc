@@ -1,0 +1,243 @@
+#include "clickhouse/filter_sql.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <vector>
+
+#include "clickhouse/clickhouse_client.h"
+#include "common/strings.h"
+#include "model/ids.h"
+#include "query/query_executor.h"
+#include "query/value_column.h"
+
+namespace waggle::clickhouse {
+namespace {
+
+using query::FilterOp;
+using query::PreparedLiteral;
+
+// nullopt: the filter cannot narrow the rows in SQL (every row may match).
+using Condition = std::optional<std::string>;
+
+// Where a value comes from: an attribute in arrayExists (its type is `t`), or a fixed column
+// of one known type.
+struct ValueSql {
+  bool may_string = false;
+  bool may_number = false;
+  bool may_bool = false;
+  bool attribute = false;  // the type is the lambda's `t`
+  std::string text;        // SQL of the string value
+  std::string number;      // SQL of the numeric value (Float64)
+};
+
+constexpr int kString = static_cast<int>(model::AttributeType::kString);
+constexpr int kInt = static_cast<int>(model::AttributeType::kInt);
+constexpr int kDouble = static_cast<int>(model::AttributeType::kDouble);
+constexpr int kBool = static_cast<int>(model::AttributeType::kBool);
+
+std::string Or(const std::vector<std::string>& parts) {
+  if (parts.empty()) return "0";
+  if (std::find(parts.begin(), parts.end(), "1") != parts.end()) return "1";
+  if (parts.size() == 1) return parts[0];
+  std::string out = "(";
+  for (size_t i = 0; i < parts.size(); ++i) StrAppend(&out, i ? " OR " : "", parts[i]);
+  return out + ")";
+}
+
+std::string And(const std::string& type_test, const std::string& value_test) {
+  if (type_test == "1") return value_test;
+  return StrCat("(", type_test, " AND ", value_test, ")");
+}
+
+std::string IsString(const ValueSql& v) { return v.attribute ? StrCat("t = ", kString) : "1"; }
+std::string IsNumber(const ValueSql& v) { return v.attribute ? StrCat("t IN (", kInt, ", ", kDouble, ")") : "1"; }
+std::string IsBool(const ValueSql& v) { return v.attribute ? StrCat("t = ", kBool) : "1"; }
+
+std::string DoubleSql(double x) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof(buffer), "%.17g", x);
+  return buffer;
+}
+
+// x widened by a few ulps each way.
+double Lower(double x) { return x - std::max(std::fabs(x) * 1e-12, 1e-300); }
+double Upper(double x) { return x + std::max(std::fabs(x) * 1e-12, 1e-300); }
+
+// The number test for `value op x`, widened; "1" when x is not finite.
+std::string NumberTest(const ValueSql& v, FilterOp op, double x) {
+  if (!std::isfinite(x)) return "1";
+  switch (op) {
+    case FilterOp::kEquals:
+    case FilterOp::kIn:
+      return StrCat("(", v.number, " >= ", DoubleSql(Lower(x)), " AND ", v.number, " <= ", DoubleSql(Upper(x)), ")");
+    case FilterOp::kGreater:
+    case FilterOp::kGreaterOrEqual: return StrCat(v.number, " >= ", DoubleSql(Lower(x)));
+    case FilterOp::kLess:
+    case FilterOp::kLessOrEqual: return StrCat(v.number, " <= ", DoubleSql(Upper(x)));
+    default: return "1";
+  }
+}
+
+const char* TextOperator(FilterOp op) {
+  switch (op) {
+    case FilterOp::kGreater: return " > ";
+    case FilterOp::kGreaterOrEqual: return " >= ";
+    case FilterOp::kLess: return " < ";
+    default: return " <= ";
+  }
+}
+
+// What a present value must satisfy to pass a filter that needs one (see Matches in
+// query/query_executor.cc); "1" for any value.
+std::string ValueTest(const query::Filter& filter, const std::vector<PreparedLiteral>& literals, const ValueSql& v) {
+  std::vector<std::string> parts;
+  switch (filter.op) {
+    case FilterOp::kExists: return "1";
+    case FilterOp::kEquals:
+    case FilterOp::kIn:
+      for (const PreparedLiteral& l : literals) {
+        if (v.may_number && l.is_number) parts.push_back(And(IsNumber(v), NumberTest(v, filter.op, l.number)));
+        if (v.may_bool && (l.is_bool || l.is_number)) parts.push_back(IsBool(v));
+        if (v.may_string) {
+          // A string literal compares as text with strings; a number or bool one matches a
+          // string that reads as it (which SQL is not asked to decide).
+          if (l.is_string || l.is_bool) {
+            parts.push_back(And(IsString(v), StrCat(v.text, " = ", SqlString(l.text))));
+          } else if (l.is_number) {
+            parts.push_back(IsString(v));
+          }
+        }
+      }
+      return Or(parts);
+    case FilterOp::kGreater:
+    case FilterOp::kGreaterOrEqual:
+    case FilterOp::kLess:
+    case FilterOp::kLessOrEqual: {
+      const PreparedLiteral& l = literals.at(0);
+      if (v.may_number && l.is_number) parts.push_back(And(IsNumber(v), NumberTest(v, filter.op, l.number)));
+      if (v.may_string) {
+        if (l.is_number) {
+          parts.push_back(IsString(v));  // a string that reads as a number compares as one
+        } else if (l.is_string) {
+          parts.push_back(And(IsString(v), StrCat(v.text, TextOperator(filter.op), SqlString(l.text))));
+        }
+      }
+      return Or(parts);
+    }
+    case FilterOp::kStartsWith:
+    case FilterOp::kEndsWith:
+    case FilterOp::kContains: {
+      const std::string& needle = literals.at(0).text;
+      if (needle.empty()) return "1";
+      // Numbers and bools are tested as their text: let them all through.
+      if (v.may_number || v.may_bool) parts.push_back(v.attribute ? StrCat("t != ", kString) : "1");
+      if (v.may_string) parts.push_back(And(IsString(v), StrCat("position(", v.text, ", ", SqlString(needle), ") > 0")));
+      return Or(parts);
+    }
+    default: return "1";
+  }
+}
+
+// An attribute of the filter's key passes.
+std::string AttributeTest(const query::Filter& filter, const std::vector<PreparedLiteral>& literals) {
+  const ValueSql v{true, true, true, true, "s", "f"};
+  const std::string test = ValueTest(filter, literals, v);
+  if (test == "1") return StrCat("has(attr_keys, ", SqlString(filter.column), ")");
+  if (test == "0") return "0";
+  return StrCat("arrayExists((k, t, s, f) -> k = ", SqlString(filter.column), " AND ", test,
+                ", attr_keys, attr_types, attr_strings, attr_floats)");
+}
+
+// The span field's own column passes (an attribute of the same name may override it).
+Condition FixedTest(const query::Filter& filter, const std::vector<PreparedLiteral>& literals) {
+  const std::string& name = filter.column;
+  auto typed = [&](ValueSql v) -> Condition {
+    std::string test = ValueTest(filter, literals, v);
+    if (test == "1") return std::nullopt;
+    return test;
+  };
+  if (name == "name") return typed({true, false, false, false, "name", ""});
+  if (name == "service.name") return typed({true, false, false, false, "service", ""});
+  if (name == "duration_ms") return typed({false, true, false, false, "", "(duration_ns / 1e6)"});
+  if (name == "status_code") return typed({false, true, false, false, "", "toFloat64(status_code)"});
+  if (name == "error") {
+    // true on a span or annotation whose status is ERROR, else absent.
+    const std::string error = StrCat("status_code = ", static_cast<int>(model::StatusCode::kError));
+    if (filter.op == FilterOp::kEquals || filter.op == FilterOp::kIn) {
+      for (const PreparedLiteral& l : literals) {
+        if ((l.is_bool && l.boolean) || (l.is_number && l.number == 1)) return error;
+      }
+      return std::string("0");
+    }
+    if (filter.op == FilterOp::kExists || filter.op == FilterOp::kStartsWith || filter.op == FilterOp::kEndsWith ||
+        filter.op == FilterOp::kContains) {
+      return error;
+    }
+    return std::string("0");  // bools are not ordered
+  }
+  if (name == "trace.trace_id" && (filter.op == FilterOp::kEquals || filter.op == FilterOp::kIn)) {
+    // The primary key: a lookup by trace id reads one granule.
+    std::vector<std::string> ids;
+    for (const PreparedLiteral& l : literals) {
+      if (!l.is_string || l.is_number) return std::nullopt;  // digits alone also compare as a number
+      auto id = model::TraceId::FromHex(l.text);
+      if (id && id->ToHex() == l.text) ids.push_back(StrCat("unhex('", l.text, "')"));
+    }
+    if (ids.empty()) return std::string("0");
+    std::string list;
+    for (const std::string& id : ids) StrAppend(&list, list.empty() ? "" : ", ", id);
+    return StrCat("trace_id IN (", list, ")");
+  }
+  return std::nullopt;
+}
+
+bool NeedsValue(FilterOp op) {
+  return op == FilterOp::kEquals || op == FilterOp::kIn || op == FilterOp::kExists || op == FilterOp::kGreater ||
+         op == FilterOp::kGreaterOrEqual || op == FilterOp::kLess || op == FilterOp::kLessOrEqual ||
+         op == FilterOp::kStartsWith || op == FilterOp::kEndsWith || op == FilterOp::kContains;
+}
+
+Condition FilterTest(const query::Filter& filter) {
+  std::vector<PreparedLiteral> literals;
+  for (const query::Literal& l : filter.values) literals.push_back(query::PrepareLiteral(l));
+  const bool fixed = query::IsFixedField(filter.column);
+  if (filter.op == FilterOp::kDoesNotExist) {
+    const std::string no_attribute = StrCat("NOT has(attr_keys, ", SqlString(filter.column), ")");
+    if (!fixed) return no_attribute;
+    if (filter.column == "trace.parent_id") {  // a root span, or a plain event
+      return StrCat("((annotation_type = ", static_cast<int>(model::AnnotationType::kEvent),
+                    " OR parent_span_id = unhex('0000000000000000')) AND ", no_attribute, ")");
+    }
+    return std::nullopt;
+  }
+  if (!NeedsValue(filter.op)) return std::nullopt;  // negations also hold where the field is absent
+  if (filter.op != FilterOp::kExists && literals.empty()) return std::nullopt;
+  const std::string attribute = AttributeTest(filter, literals);
+  if (!fixed) return attribute;
+  Condition column = FixedTest(filter, literals);
+  if (!column) return std::nullopt;
+  if (attribute == "0") return column;
+  return StrCat("(", *column, " OR ", attribute, ")");
+}
+
+}  // namespace
+
+std::string FilterCondition(const query::QuerySpec& spec) {
+  std::vector<std::string> tests;
+  for (const query::Filter& filter : spec.filters) {
+    Condition test = FilterTest(filter);
+    if (!test) {
+      if (spec.filter_or) return "";  // one filter that cannot narrow: any row may match
+      continue;
+    }
+    tests.push_back(*test);
+  }
+  if (tests.empty()) return "";
+  std::string out = "(";
+  for (size_t i = 0; i < tests.size(); ++i) StrAppend(&out, i ? (spec.filter_or ? " OR " : " AND ") : "", tests[i]);
+  return out + ")";
+}
+
+}  // namespace waggle::clickhouse
