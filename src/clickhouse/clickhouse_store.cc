@@ -93,6 +93,17 @@ class LazyUnit final : public store::ScanUnit {
   mutable std::shared_ptr<const store::ScanUnit> inner_;
 };
 
+// The rows of a dataset's hour: a range of the sort key (team, dataset, start_ns).
+std::string HourCondition(const std::string& dataset, uint32_t hour) {
+  std::string condition = StrCat("dataset = ", SqlString(dataset), " AND hour = toDateTime(", hour, ")");
+  // The first and last hour DateTime holds also hold the times outside it (HourSeconds).
+  if (hour > 0 && hour < UINT32_MAX - 2 * 3600) {
+    StrAppend(&condition, " AND start_ns >= ", int64_t{hour} * 1000000000, " AND start_ns < ",
+              (int64_t{hour} + 3600) * 1000000000);
+  }
+  return condition;
+}
+
 }  // namespace
 
 std::vector<std::string> ClickHouseStore::SchemaStatements(const std::string& database) {
@@ -105,7 +116,21 @@ std::vector<std::string> ClickHouseStore::SchemaStatements(const std::string& da
              EventColumnDefinitions(),
              ") ENGINE = MergeTree()\n"
              "PARTITION BY toYYYYMMDD(hour)\n"
-             "ORDER BY (team, trace_id, start_ns)"),
+             "ORDER BY (team, dataset, start_ns)"),
+      // Which datasets and hours hold a trace's events: a lookup reads these few rows by
+      // trace id, then only those hours of waggle_events (sorted by time, not trace).
+      StrCat("CREATE TABLE IF NOT EXISTS ", database, ".waggle_traces (\n"
+             "  team String,\n"
+             "  trace_id FixedString(16),\n"
+             "  dataset String,\n"
+             "  hour DateTime\n"
+             ") ENGINE = ReplacingMergeTree()\n"
+             "PARTITION BY toYYYYMMDD(hour)\n"
+             "ORDER BY (team, trace_id, dataset, hour)"),
+      // Filled by every INSERT into waggle_events, in the same request.
+      StrCat("CREATE MATERIALIZED VIEW IF NOT EXISTS ", database, ".waggle_traces_mv TO ", database, ".waggle_traces AS\n"
+             "SELECT team, trace_id, dataset, hour FROM ", database, ".waggle_events\n"
+             "GROUP BY team, trace_id, dataset, hour"),
       // Markers, X-Ray rules and groups: one JSON document per team and name, newest wins.
       StrCat("CREATE TABLE IF NOT EXISTS ", database, ".waggle_documents (\n"
              "  team String,\n"
@@ -123,7 +148,8 @@ std::vector<std::string> ClickHouseStore::SchemaStatements(const std::string& da
 ClickHouseStore::ClickHouseStore(ClickHouseStoreOptions options)
     : options_(std::move(options)),
       client_(options_.endpoint, options_.timeout),
-      table_(StrCat(options_.endpoint.database, ".waggle_events")) {}
+      table_(StrCat(options_.endpoint.database, ".waggle_events")),
+      traces_table_(StrCat(options_.endpoint.database, ".waggle_traces")) {}
 
 absl::Status ClickHouseStore::CreateSchema(const ClickHouseEndpoint& endpoint) {
   const ClickHouseClient client(endpoint, std::chrono::seconds(30));
@@ -174,9 +200,9 @@ void ClickHouseStore::Append(std::vector<Event> events, AppendCallback done) {
 
 absl::Status ClickHouseStore::Insert(const std::string& rows) {
   const auto started = std::chrono::steady_clock::now();
-  absl::Status status = client_
-      .Execute(StrCat("INSERT INTO ", table_, " (", EventInsertColumns(), ") FORMAT RowBinary"), rows)
-      .status();
+  // The trace index's materialized view is filled by the same INSERT, before it answers.
+  absl::Status status =
+      client_.Execute(StrCat("INSERT INTO ", table_, " (", EventInsertColumns(), ") FORMAT RowBinary"), rows).status();
   if (status.ok()) {
     metrics::ClickHouseInsertLatency().Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   } else {
@@ -238,7 +264,8 @@ absl::StatusOr<std::vector<Event>> ClickHouseStore::SelectEvents(const std::stri
 }
 
 absl::StatusOr<std::vector<Event>> ClickHouseStore::FindTrace(const model::TraceId& trace_id) {
-  return SelectEvents(StrCat("trace_id = ", HexLiteral(trace_id.AsBytes())), "start_ns", RowProjection{});
+  ASSIGN_OR_RETURN(std::vector<std::vector<Event>> traces, FindTraces({trace_id}));
+  return std::move(traces[0]);
 }
 
 absl::StatusOr<std::vector<std::vector<Event>>> ClickHouseStore::FindTraces(const std::vector<model::TraceId>& trace_ids) {
@@ -250,7 +277,23 @@ absl::StatusOr<std::vector<std::vector<Event>>> ClickHouseStore::FindTraces(cons
     if (slots[trace_ids[i]].empty()) StrAppend(&in, in.empty() ? "" : ", ", HexLiteral(trace_ids[i].AsBytes()));
     slots[trace_ids[i]].push_back(i);
   }
-  ASSIGN_OR_RETURN(std::vector<Event> events, SelectEvents(StrCat("trace_id IN (", in, ")"), "trace_id, start_ns", RowProjection{}));
+  // The datasets and hours that hold the traces, then only those hours' rows (each a range
+  // of the sort key).
+  ASSIGN_OR_RETURN(std::string places,
+                   client_.Execute(StrCat("SELECT DISTINCT dataset, toUInt32(hour) FROM ", traces_table_,
+                                          " WHERE team = ", SqlString(options_.team), " AND trace_id IN (", in,
+                                          ") FORMAT RowBinary")));
+  std::string where;
+  RowBinaryReader reader(places);
+  while (!reader.done()) {
+    std::string_view dataset;
+    uint32_t hour = 0;
+    if (!reader.String(&dataset) || !reader.Fixed(&hour)) return absl::DataLossError("ClickHouse sent a malformed trace index");
+    StrAppend(&where, where.empty() ? "" : " OR ", "(", HourCondition(std::string(dataset), hour), ")");
+  }
+  if (where.empty()) return out;
+  ASSIGN_OR_RETURN(std::vector<Event> events, SelectEvents(StrCat("trace_id IN (", in, ") AND (", where, ")"),
+                                                           "trace_id, start_ns", RowProjection{}));
   for (Event& event : events) {
     auto it = slots.find(event.trace_id);
     if (it == slots.end()) continue;
@@ -313,8 +356,8 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
       const int64_t hi = i + 1 == slices ? max_time : min_time + static_cast<int64_t>(static_cast<__int128>(span) * (i + 1) / slices) - 1;
       if (hi < lo) continue;
       // [lo, hi] lies in the range: the listing counted only rows inside it.
-      std::string unit_where = StrCat(where, " AND dataset = ", SqlString(dataset), " AND hour = toDateTime(", hour,
-                                      ") AND start_ns >= ", lo, " AND start_ns <= ", hi);
+      std::string unit_where = StrCat(where, " AND ", HourCondition(dataset, hour), " AND start_ns >= ", lo,
+                                      " AND start_ns <= ", hi);
       units.push_back(std::make_shared<LazyUnit>(dataset, lo, hi, [this, unit_where, projection] {
         return SelectEvents(unit_where, "", projection);
       }));

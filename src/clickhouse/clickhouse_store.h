@@ -1,24 +1,28 @@
 // The ClickHouse store: Waggle's Store interface over a ClickHouse server (or cluster), so
 // any number of stateless Waggle nodes share one store. Every team's events go to one table,
-// `waggle_events`, keyed by team, trace id and start time and partitioned by day; a row keeps
-// the event exactly as the write-ahead log encodes it (store/event_codec.h) beside the columns
-// ClickHouse selects by, so what comes back is what was sent.
+// `waggle_events`, sorted by team, dataset and start time and partitioned by day, with each
+// field of an event in a column of its own (clickhouse/event_rows.h); `waggle_traces` says
+// which datasets and hours hold a trace.
 //
 //   Append -> the current batch (bounded in bytes) -> the insert thread sends a batch once it
-//   is batch_bytes large or batch_interval old, as one INSERT ... FORMAT RowBinary; only
-//   when ClickHouse answers 200 are its appends acknowledged. A failed insert is retried with
-//   backoff (100 ms doubling to 2 s) for retry_window; then its appends fail kUnavailable (the
-//   client gets 503 + Retry-After and resends). While inserts fail, new appends past
-//   max_pending_bytes are refused kUnavailable at once, so memory stays bounded in an outage.
+//   is batch_bytes large or batch_interval old, as one INSERT ... FORMAT RowBinary (which also
+//   fills waggle_traces, a materialized view); only when ClickHouse answers 200 are its
+//   appends acknowledged. A
+//   failed insert is retried with backoff (100 ms doubling to 2 s) for retry_window; then its
+//   appends fail kUnavailable (the client gets 503 + Retry-After and resends). While inserts
+//   fail, new appends past max_pending_bytes are refused kUnavailable at once, so memory stays
+//   bounded in an outage.
 //
 // Scan hands the query engine units of one dataset and hour that hold events in the range
-// (one small GROUP BY on ClickHouse; a busy hour is cut into slices of ~64k rows); a unit
-// fetches its rows when first read, so listing datasets and skipping units by time costs no
-// row transfer. FindTrace(s) select by trace id,
-// which leads the table's sort key after the team.
+// (one small GROUP BY on ClickHouse; a busy hour is cut into time slices of ~64k rows, each a
+// range of the sort key). A unit fetches its rows when first read, and only the columns and
+// rows the query asks for: ScanRange::fields become the SELECT list and the query's filters
+// a WHERE condition (clickhouse/filter_sql.h). FindTrace(s) read the trace index by trace
+// id, then only the hours it names.
 //
 // Works on ClickHouse 18.16 (Debian 12) and current releases: no DateTime64 (times are Int64
-// nanoseconds, with a DateTime hour for partitioning), no LowCardinality, no skip indices.
+// nanoseconds, with a DateTime hour for partitioning), no LowCardinality, no skip indices,
+// and lambdas that use only their own arguments.
 #pragma once
 
 #include <chrono>
@@ -83,7 +87,8 @@ class ClickHouseStore final : public store::Store {
 
   const ClickHouseStoreOptions options_;
   const ClickHouseClient client_;
-  const std::string table_;  // database.waggle_events
+  const std::string table_;         // database.waggle_events
+  const std::string traces_table_;  // database.waggle_traces
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -30,7 +30,7 @@ test('loadgen sends what it reports, over http/protobuf, http/json and grpc', as
     for (const protocol of ['http/protobuf', 'http/json', 'grpc']) {
       const endpoint = `http://${protocol === 'grpc' ? waggle.grpc : waggle.http}`;
       const { stdout } = await run(WAGGLE_BIN, ['loadgen', '--endpoint', endpoint, '--protocol', protocol,
-        '--rate', '20000', '--duration', '1s', '--batch', '100', '--pool', '20', '--workers', '2',
+        '--rate', '20000', '--duration', '1s', '--batch', '100', '--pool', '20', '--workers', '4',
         '--seed', String(expected + 1), '--json', '--trace-ids-out', idsFile]);
       const summary = JSON.parse(stdout);
       assert.equal(summary.errors, 0, `${protocol}: ${stdout}`);
