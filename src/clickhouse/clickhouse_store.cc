@@ -254,13 +254,13 @@ void ClickHouseStore::InsertLoop() {
 }
 
 absl::StatusOr<std::vector<Event>> ClickHouseStore::SelectEvents(const std::string& where, const std::string& order,
-                                                                  const RowProjection& projection) {
+                                                                  const RowProjection& projection, size_t expected_rows) {
   ASSIGN_OR_RETURN(std::string rows,
                    client_.Execute(StrCat("SELECT ", SelectList(projection), " FROM ", table_,
                                           " WHERE team = ", SqlString(options_.team), " AND ", where,
                                           order.empty() ? "" : " ORDER BY ", order, " FORMAT RowBinary"),
                                    {}, options_.max_scan_bytes));
-  return DecodeEventRows(rows, projection);
+  return DecodeEventRows(rows, projection, expected_rows);
 }
 
 absl::StatusOr<std::vector<Event>> ClickHouseStore::FindTrace(const model::TraceId& trace_id) {
@@ -323,16 +323,25 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
     if (std::string condition = FilterCondition(*range.filters); !condition.empty()) StrAppend(&where, " AND ", condition);
   }
   RowProjection projection;
+  // Span fields (name, duration_ms) are rarely also attributes: the listing says per hour
+  // whether any row has one as an attribute, and a unit without fetches no attribute arrays
+  // for it (picking them out costs ClickHouse more than the rest of the row).
+  std::vector<std::string> span_fields;
+  std::string listed = "dataset, toUInt32(hour), min(start_ns), max(start_ns), toUInt64(count())";
   if (range.fields) {
     projection = RowProjection::Minimal();
     for (const std::string& field : *range.fields) {
       for (store::FixedColumn column : query::FixedColumnsOf(field)) projection.Add(column);
-      projection.attribute_keys->push_back(field);
+      if (!query::IsFixedField(field)) {
+        projection.attribute_keys->push_back(field);
+        continue;
+      }
+      span_fields.push_back(field);
+      StrAppend(&listed, ", toUInt8(max(has(attr_keys, ", SqlString(field), ")))");
     }
   }
-  ASSIGN_OR_RETURN(std::string listing,
-                   client_.Execute(StrCat("SELECT dataset, toUInt32(hour), min(start_ns), max(start_ns), toUInt64(count()) FROM ",
-                                          table_, " WHERE ", where, " GROUP BY dataset, hour FORMAT RowBinary")));
+  ASSIGN_OR_RETURN(std::string listing, client_.Execute(StrCat("SELECT ", listed, " FROM ", table_, " WHERE ", where,
+                                                               " GROUP BY dataset, hour FORMAT RowBinary")));
   store::ScanUnits units;
   RowBinaryReader reader(listing);
   while (!reader.done()) {
@@ -343,6 +352,12 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
     if (!reader.String(&name) || !reader.Fixed(&hour) || !reader.Fixed(&min_time) || !reader.Fixed(&max_time) ||
         !reader.Fixed(&count) || min_time > max_time) {
       return absl::DataLossError("ClickHouse sent a malformed listing");
+    }
+    RowProjection unit_projection = projection;
+    for (const std::string& field : span_fields) {
+      uint8_t as_attribute = 0;
+      if (!reader.Fixed(&as_attribute)) return absl::DataLossError("ClickHouse sent a malformed listing");
+      if (as_attribute) unit_projection.attribute_keys->push_back(field);
     }
     const std::string dataset(name);
     // A busy hour is cut into slices of its time range, about rows_per_unit rows each if
@@ -358,8 +373,9 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
       // [lo, hi] lies in the range: the listing counted only rows inside it.
       std::string unit_where = StrCat(where, " AND ", HourCondition(dataset, hour), " AND start_ns >= ", lo,
                                       " AND start_ns <= ", hi);
-      units.push_back(std::make_shared<LazyUnit>(dataset, lo, hi, [this, unit_where, projection] {
-        return SelectEvents(unit_where, "", projection);
+      const size_t expected_rows = static_cast<size_t>(count / slices + 1);
+      units.push_back(std::make_shared<LazyUnit>(dataset, lo, hi, [this, unit_where, unit_projection, expected_rows] {
+        return SelectEvents(unit_where, "", unit_projection, expected_rows);
       }));
     }
   }

@@ -83,7 +83,7 @@ class ClickHouseStore final : public store::Store {
   void InsertLoop();
   absl::Status Insert(const std::string& rows);
   absl::StatusOr<std::vector<model::Event>> SelectEvents(const std::string& where, const std::string& order,
-                                                         const RowProjection& projection);
+                                                         const RowProjection& projection, size_t expected_rows = 0);
 
   const ClickHouseStoreOptions options_;
   const ClickHouseClient client_;

@@ -1,5 +1,6 @@
 #include "clickhouse/event_rows.h"
 
+#include <algorithm>
 #include <array>
 
 #include "clickhouse/clickhouse_client.h"
@@ -260,10 +261,13 @@ std::string SelectList(const RowProjection& projection) {
   return out;
 }
 
-absl::StatusOr<std::vector<Event>> DecodeEventRows(std::string_view data, const RowProjection& projection) {
+absl::StatusOr<std::vector<Event>> DecodeEventRows(std::string_view data, const RowProjection& projection,
+                                                   size_t expected_rows) {
   const bool attributes =
       projection.whole || !projection.attribute_keys || !projection.attribute_keys->empty();
   std::vector<Event> events;
+  // Bounded by the bytes: a row is at least its dataset's length byte.
+  events.reserve(std::min(expected_rows, data.size()));
   RowBinaryReader reader(data);
   while (!reader.done()) {
     Event& e = events.emplace_back();

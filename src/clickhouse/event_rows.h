@@ -46,7 +46,9 @@ struct RowProjection {
 std::string SelectList(const RowProjection& projection);
 // ClickHouse's RowBinary answer to `SELECT <SelectList(projection)>` as events; kDataLoss
 // (never a crash) for a truncated or malformed row.
+// `expected_rows` sizes the result up front (a unit's rows are known from the listing).
 absl::StatusOr<std::vector<model::Event>> DecodeEventRows(std::string_view rows,
-                                                          const RowProjection& projection = {});
+                                                          const RowProjection& projection = {},
+                                                          size_t expected_rows = 0);
 
 }  // namespace waggle::clickhouse
