@@ -15,6 +15,7 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "model/ids.h"
+#include "query/counting_store.h"
 #include "query/value_column.h"
 
 namespace waggle::clickhouse {
@@ -303,7 +304,7 @@ absl::StatusOr<std::vector<std::vector<Event>>> ClickHouseStore::FindTraces(cons
   return out;
 }
 
-absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& range) {
+std::string ClickHouseStore::RangeCondition(const store::ScanRange& range) const {
   std::string where = StrCat("team = ", SqlString(options_.team));
   if (range.min_time != INT64_MIN) {
     StrAppend(&where, " AND hour >= toDateTime(", HourSeconds(range.min_time), ") AND start_ns >= ", range.min_time);
@@ -318,10 +319,76 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& r
     StrAppend(&where, " AND lower(dataset) IN (", in, ")");
   }
   // ClickHouse keeps only rows the query's filters may select (a superset: Waggle filters
-  // again), and sends only the columns it reads.
+  // again).
   if (range.filters != nullptr) {
     if (std::string condition = FilterCondition(*range.filters); !condition.empty()) StrAppend(&where, " AND ", condition);
   }
+  return where;
+}
+
+absl::StatusOr<std::optional<query::CountedScan>> ClickHouseStore::ScanCounting(const store::ScanRange& range,
+                                                                               const query::CountRequest& request) {
+  const query::QuerySpec& spec = *request.spec;
+  std::optional<std::string> sure = SureFilterCondition(spec);
+  if (!sure) return std::nullopt;
+  std::string decided = *sure;
+  std::string columns, group_by;
+  for (size_t b = 0; b < spec.breakdowns.size(); ++b) {
+    std::optional<BreakdownSql> sql = BreakdownValueSql(spec.breakdowns[b]);
+    if (!sql) return std::nullopt;
+    StrAppend(&decided, " AND ", sql->decided);
+    const std::string g = StrCat("g", b);
+    StrAppend(&columns, "toUInt8(", sql->present, ") AS ", g, "p, toUInt8(", sql->type, ") AS ", g, "t, ", sql->text,
+              " AS ", g, "s, toInt64(", sql->integer, ") AS ", g, "i, toFloat64(", sql->real, ") AS ", g, "f, ");
+    StrAppend(&group_by, g, "p, ", g, "t, ", g, "s, ", g, "i, ", g, "f, ");
+  }
+  const std::string bucket = request.series ? StrCat("intDiv(start_ns - ", request.origin_ns, ", ", request.bucket_ns, ")") : "0";
+  const std::string where = RangeCondition(range);
+  ASSIGN_OR_RETURN(std::string answer,
+                   client_.Execute(StrCat("SELECT ", columns, "toInt64(", bucket, ") AS bucket, ",
+                                          "toInt64(sum(greatest(sample_rate, 1))), toUInt64(count()) FROM ", table_,
+                                          " WHERE ", where, " AND ", decided, " GROUP BY ", group_by,
+                                          "bucket FORMAT RowBinary")));
+  query::CountedScan out;
+  RowBinaryReader reader(answer);
+  while (!reader.done()) {
+    query::CountedGroup& counted = out.counted.emplace_back();
+    counted.group.resize(spec.breakdowns.size());
+    for (query::GroupValue& value : counted.group) {
+      uint8_t present = 0, type = 0;
+      std::string_view text;
+      int64_t integer = 0;
+      double real = 0;
+      if (!reader.Fixed(&present) || !reader.Fixed(&type) || !reader.String(&text) || !reader.Fixed(&integer) ||
+          !reader.Fixed(&real) || type > static_cast<uint8_t>(model::AttributeType::kBool)) {
+        return absl::DataLossError("ClickHouse sent malformed counts");
+      }
+      if (!present) continue;  // absent: the default GroupValue
+      switch (static_cast<model::AttributeType>(type)) {
+        case model::AttributeType::kString: value.type = query::ValueType::kString, value.string_value = text; break;
+        case model::AttributeType::kInt: value.type = query::ValueType::kInt, value.int_value = integer; break;
+        case model::AttributeType::kDouble: value.type = query::ValueType::kDouble, value.double_value = real; break;
+        case model::AttributeType::kBool: value.type = query::ValueType::kBool, value.int_value = integer != 0; break;
+      }
+    }
+    int64_t weight = 0;
+    if (!reader.Fixed(&counted.bucket) || !reader.Fixed(&weight) || !reader.Fixed(&counted.rows)) {
+      return absl::DataLossError("ClickHouse sent malformed counts");
+    }
+    counted.count = static_cast<double>(weight);
+    // Grouping by constants only, ClickHouse answers one row of zeros when nothing matched.
+    if (counted.rows == 0) out.counted.pop_back();
+  }
+  // The rows ClickHouse could not decide go to the engine as usual.
+  ASSIGN_OR_RETURN(out.rest, ScanWhere(range, StrCat(where, " AND NOT (", decided, ")")));
+  return out;
+}
+
+absl::StatusOr<store::ScanUnits> ClickHouseStore::Scan(const store::ScanRange& range) {
+  return ScanWhere(range, RangeCondition(range));
+}
+
+absl::StatusOr<store::ScanUnits> ClickHouseStore::ScanWhere(const store::ScanRange& range, const std::string& where) {
   RowProjection projection;
   // Span fields (name, duration_ms) are rarely also attributes: the listing says per hour
   // whether any row has one as an attribute, and a unit without fetches no attribute arrays

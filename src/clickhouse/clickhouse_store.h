@@ -36,6 +36,7 @@
 
 #include "clickhouse/clickhouse_client.h"
 #include "clickhouse/event_rows.h"
+#include "query/counting_store.h"
 #include "store/store.h"
 
 namespace waggle::clickhouse {
@@ -55,7 +56,7 @@ struct ClickHouseStoreOptions {
   std::chrono::milliseconds timeout{60000};  // one request
 };
 
-class ClickHouseStore final : public store::Store {
+class ClickHouseStore final : public store::Store, public query::CountingStore {
  public:
   // Creates the database and table when missing. kUnavailable when ClickHouse is down.
   static absl::StatusOr<std::unique_ptr<ClickHouseStore>> Open(ClickHouseStoreOptions options);
@@ -66,6 +67,9 @@ class ClickHouseStore final : public store::Store {
   absl::StatusOr<std::vector<std::vector<model::Event>>> FindTraces(
       const std::vector<model::TraceId>& trace_ids) override;
   absl::StatusOr<store::ScanUnits> Scan(const store::ScanRange& range) override;
+  // COUNT-only queries: ClickHouse counts by group and bucket the rows it can decide.
+  absl::StatusOr<std::optional<query::CountedScan>> ScanCounting(const store::ScanRange& range,
+                                                                 const query::CountRequest& request) override;
   void Close() override;
 
   // The statements that create the schema (for docs and tests), and running them (idempotent).
@@ -81,6 +85,9 @@ class ClickHouseStore final : public store::Store {
 
   explicit ClickHouseStore(ClickHouseStoreOptions options);
   void InsertLoop();
+  // The WHERE condition of a scan's rows (a superset of what its query selects).
+  std::string RangeCondition(const store::ScanRange& range) const;
+  absl::StatusOr<store::ScanUnits> ScanWhere(const store::ScanRange& range, const std::string& where);
   absl::Status Insert(const std::string& rows);
   absl::StatusOr<std::vector<model::Event>> SelectEvents(const std::string& where, const std::string& order,
                                                          const RowProjection& projection, size_t expected_rows = 0);

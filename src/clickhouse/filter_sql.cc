@@ -27,9 +27,10 @@ struct ValueSql {
   bool may_string = false;
   bool may_number = false;
   bool may_bool = false;
-  bool attribute = false;  // the type is the lambda's `t`
+  bool attribute = false;  // the type is in `type`
   std::string text;        // SQL of the string value
   std::string number;      // SQL of the numeric value (Float64)
+  std::string type = "t";  // SQL of the attribute's type (the lambda's argument by default)
 };
 
 constexpr int kString = static_cast<int>(model::AttributeType::kString);
@@ -51,9 +52,9 @@ std::string And(const std::string& type_test, const std::string& value_test) {
   return StrCat("(", type_test, " AND ", value_test, ")");
 }
 
-std::string IsString(const ValueSql& v) { return v.attribute ? StrCat("t = ", kString) : "1"; }
-std::string IsNumber(const ValueSql& v) { return v.attribute ? StrCat("t IN (", kInt, ", ", kDouble, ")") : "1"; }
-std::string IsBool(const ValueSql& v) { return v.attribute ? StrCat("t = ", kBool) : "1"; }
+std::string IsString(const ValueSql& v) { return v.attribute ? StrCat(v.type, " = ", kString) : "1"; }
+std::string IsNumber(const ValueSql& v) { return v.attribute ? StrCat(v.type, " IN (", kInt, ", ", kDouble, ")") : "1"; }
+std::string IsBool(const ValueSql& v) { return v.attribute ? StrCat(v.type, " = ", kBool) : "1"; }
 
 std::string DoubleSql(double x) {
   char buffer[40];
@@ -132,7 +133,7 @@ std::string ValueTest(const query::Filter& filter, const std::vector<PreparedLit
       const std::string& needle = literals.at(0).text;
       if (needle.empty()) return "1";
       // Numbers and bools are tested as their text: let them all through.
-      if (v.may_number || v.may_bool) parts.push_back(v.attribute ? StrCat("t != ", kString) : "1");
+      if (v.may_number || v.may_bool) parts.push_back(v.attribute ? StrCat(v.type, " != ", kString) : "1");
       if (v.may_string) parts.push_back(And(IsString(v), StrCat("position(", v.text, ", ", SqlString(needle), ") > 0")));
       return Or(parts);
     }
@@ -222,7 +223,189 @@ Condition FilterTest(const query::Filter& filter) {
   return StrCat("(", *column, " OR ", attribute, ")");
 }
 
+// ---- Exact conditions, for counting -------------------------------------------------------
+
+// A literal compared as plain text: not one that also reads as a number or bool.
+bool PlainText(const PreparedLiteral& l) { return l.is_string && !l.is_number && !l.is_bool; }
+
+// A number literal ClickHouse reads exactly (an integer of at most 2^53).
+bool ExactInteger(const PreparedLiteral& l) {
+  return !l.is_string && l.is_number && std::fabs(l.number) <= 9007199254740992.0 && l.number == std::floor(l.number);
+}
+
+std::string IntegerSql(double x) { return StrCat(static_cast<int64_t>(x)); }
+
+template <typename Test>
+std::optional<std::string> ListSql(const std::vector<PreparedLiteral>& literals, Test test,
+                                   std::string (*format)(const PreparedLiteral&)) {
+  if (literals.empty()) return std::nullopt;
+  std::string list;
+  for (const PreparedLiteral& l : literals) {
+    if (!test(l)) return std::nullopt;
+    StrAppend(&list, list.empty() ? "" : ", ", format(l));
+  }
+  return list;
+}
+
+std::string QuotedText(const PreparedLiteral& l) { return SqlString(l.text); }
+std::string IntegerText(const PreparedLiteral& l) { return IntegerSql(l.number); }
+
+const char* NumberOperator(FilterOp op) {
+  switch (op) {
+    case FilterOp::kGreater: return " > ";
+    case FilterOp::kGreaterOrEqual: return " >= ";
+    case FilterOp::kLess: return " < ";
+    case FilterOp::kLessOrEqual: return " <= ";
+    default: return nullptr;
+  }
+}
+
+// A single value of known presence and type (`value` of ValueSql): the exact test for the
+// filter ops that need a value, or nullopt. `present` says whether the row has it.
+std::optional<std::string> SureValueTest(const query::Filter& filter, const std::vector<PreparedLiteral>& literals,
+                                         const std::string& present, const ValueSql& v) {
+  const FilterOp op = filter.op;
+  if (op == FilterOp::kExists) return present;
+  if (op == FilterOp::kDoesNotExist) return StrCat("NOT ", present);
+  auto when_present = [&](const std::string& test) { return StrCat("(", present, " AND ", test, ")"); };
+  if (op == FilterOp::kEquals || op == FilterOp::kIn) {
+    if (v.may_string) {
+      if (auto list = ListSql(literals, PlainText, QuotedText)) {
+        return when_present(And(IsString(v), StrCat(v.text, " IN (", *list, ")")));
+      }
+    }
+    if (v.may_number) {
+      if (auto list = ListSql(literals, ExactInteger, IntegerText)) {
+        return when_present(And(IsNumber(v), StrCat(v.number, " IN (", *list, ")")));
+      }
+    }
+    return std::nullopt;
+  }
+  if ((op == FilterOp::kNotEquals || op == FilterOp::kNotIn) && v.may_string) {
+    // Absent, or any value but those strings (a plain literal equals strings only).
+    if (auto list = ListSql(literals, PlainText, QuotedText)) {
+      return StrCat("(NOT ", present, " OR NOT ", And(IsString(v), StrCat(v.text, " IN (", *list, ")")), ")");
+    }
+    return std::nullopt;
+  }
+  if (const char* cmp = NumberOperator(op); cmp != nullptr && v.may_number && literals.size() == 1 &&
+                                            ExactInteger(literals[0])) {
+    return when_present(And(IsNumber(v), StrCat(v.number, cmp, IntegerSql(literals[0].number))));
+  }
+  if ((op == FilterOp::kContains || op == FilterOp::kStartsWith) && v.may_string && literals.size() == 1 &&
+      PlainText(literals[0]) && !literals[0].text.empty()) {
+    const std::string& needle = literals[0].text;
+    const std::string test =
+        op == FilterOp::kContains ? StrCat("position(", v.text, ", ", SqlString(needle), ") > 0")
+                                  : StrCat("substring(", v.text, ", 1, ", needle.size(), ") = ", SqlString(needle));
+    return when_present(And(IsString(v), test));
+  }
+  return std::nullopt;
+}
+
+// The attribute of a key, where a row has exactly one (else the row is undecided).
+ValueSql SingleAttribute(const std::string& key, std::string* decided, std::string* present) {
+  const std::string index = StrCat("indexOf(attr_keys, ", SqlString(key), ")");
+  *decided = StrCat("countEqual(attr_keys, ", SqlString(key), ") <= 1");
+  *present = StrCat("(", index, " > 0)");
+  return ValueSql{true, true, true, true, StrCat("attr_strings[", index, "]"), StrCat("attr_floats[", index, "]"),
+                  StrCat("attr_types[", index, "]")};
+}
+
+// A span field's column where no attribute overrides it: its value SQL and where it is present.
+struct SpanFieldSql {
+  ValueSql value;
+  std::string present;
+  int type;  // model::AttributeType
+  std::string integer;
+};
+
+std::optional<SpanFieldSql> SpanField(const std::string& name) {
+  const std::string not_event = StrCat("annotation_type != ", static_cast<int>(model::AnnotationType::kEvent));
+  const std::string span = StrCat("annotation_type = ", static_cast<int>(model::AnnotationType::kSpan));
+  auto text = [&](const std::string& column, const std::string& present) {
+    return SpanFieldSql{ValueSql{true, false, false, false, column, ""}, present, kString, "0"};
+  };
+  if (name == "name") return text("name", not_event);
+  if (name == "service.name") return text("service", not_event);
+  if (name == "trace.trace_id") return text("lower(hex(trace_id))", not_event);
+  if (name == "type" || name == "span.kind") {
+    std::string names;
+    for (int k = 0; k <= static_cast<int>(model::SpanKind::kConsumer); ++k) {
+      StrAppend(&names, k ? ", " : "", SqlString(model::SpanKindName(static_cast<model::SpanKind>(k))));
+    }
+    return text(StrCat("transform(kind, [0, 1, 2, 3, 4, 5], [", names, "], '')"), span);
+  }
+  if (name == "duration_ms") {
+    return SpanFieldSql{ValueSql{false, true, false, false, "", "(duration_ns / 1e6)"}, span, kDouble, "0"};
+  }
+  if (name == "status_code") {
+    return SpanFieldSql{ValueSql{false, true, false, false, "", "toFloat64(status_code)"}, span, kInt,
+                        "toInt64(status_code)"};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> SureFilterTest(const query::Filter& filter) {
+  std::vector<PreparedLiteral> literals;
+  for (const query::Literal& l : filter.values) literals.push_back(query::PrepareLiteral(l));
+  if (!query::IsFixedField(filter.column)) {
+    std::string decided, present;
+    const ValueSql v = SingleAttribute(filter.column, &decided, &present);
+    auto test = SureValueTest(filter, literals, present, v);
+    if (!test) return std::nullopt;
+    if (filter.op == FilterOp::kExists || filter.op == FilterOp::kDoesNotExist) return test;  // any count will do
+    return StrCat("(", decided, " AND ", *test, ")");
+  }
+  const std::string no_attribute = StrCat("NOT has(attr_keys, ", SqlString(filter.column), ")");
+  if (filter.column == "trace.parent_id" && filter.op == FilterOp::kDoesNotExist) return FilterTest(filter);
+  auto field = SpanField(filter.column);
+  if (!field) return std::nullopt;
+  auto test = SureValueTest(filter, literals, StrCat("(", field->present, ")"), field->value);
+  if (!test) return std::nullopt;
+  return StrCat("(", no_attribute, " AND ", *test, ")");
+}
+
 }  // namespace
+
+std::optional<std::string> SureFilterCondition(const query::QuerySpec& spec) {
+  if (spec.filters.empty()) return "1";
+  std::vector<std::string> tests;
+  for (const query::Filter& filter : spec.filters) {
+    auto test = SureFilterTest(filter);
+    if (test) {
+      tests.push_back(*test);
+    } else if (!spec.filter_or) {
+      return std::nullopt;  // every filter must surely pass
+    }
+  }
+  if (tests.empty()) return std::nullopt;
+  std::string out = "(";
+  for (size_t i = 0; i < tests.size(); ++i) StrAppend(&out, i ? (spec.filter_or ? " OR " : " AND ") : "", tests[i]);
+  return out + ")";
+}
+
+std::optional<BreakdownSql> BreakdownValueSql(const std::string& field) {
+  BreakdownSql out;
+  if (!query::IsFixedField(field)) {
+    const ValueSql v = SingleAttribute(field, &out.decided, &out.present);
+    const std::string index = StrCat("indexOf(attr_keys, ", SqlString(field), ")");
+    out.type = v.type;
+    out.text = v.text;
+    out.integer = StrCat("attr_ints[", index, "]");
+    out.real = v.number;
+    return out;
+  }
+  auto span_field = SpanField(field);
+  if (!span_field) return std::nullopt;
+  out.decided = StrCat("NOT has(attr_keys, ", SqlString(field), ")");
+  out.present = StrCat("(", span_field->present, ")");
+  out.type = StrCat("toUInt8(", span_field->type, ")");
+  out.text = span_field->value.may_string ? span_field->value.text : "''";
+  out.integer = span_field->integer;
+  out.real = span_field->value.may_number ? span_field->value.number : "toFloat64(0)";
+  return out;
+}
 
 std::string FilterCondition(const query::QuerySpec& spec) {
   std::vector<std::string> tests;

@@ -10,6 +10,7 @@
 // column matches OR an attribute of that key matches".
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "query/query_spec.h"
@@ -18,5 +19,21 @@ namespace waggle::clickhouse {
 
 // "" when no filter narrows the rows.
 std::string FilterCondition(const query::QuerySpec& spec);
+
+// The opposite bound, for counting in ClickHouse (query/counting_store.h): a condition only
+// rows that pass the filters meet ("1" without filters), or nullopt when it cannot name any.
+// Exact cases only: a field with one value in the row (one attribute of its key, or a span
+// field no attribute overrides), plain-text or integer literals.
+std::optional<std::string> SureFilterCondition(const query::QuerySpec& spec);
+
+// A breakdown's value as ClickHouse computes it, exactly as the engine would: `decided` is
+// where it can (elsewhere the row goes to the engine); the columns give, in order, UInt8
+// present, UInt8 model::AttributeType, String, Int64 and Float64 values.
+struct BreakdownSql {
+  std::string decided;
+  std::string present, type, text, integer, real;
+};
+// nullopt for a field ClickHouse never computes (the engine counts those queries).
+std::optional<BreakdownSql> BreakdownValueSql(const std::string& field);
 
 }  // namespace waggle::clickhouse

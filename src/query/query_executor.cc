@@ -12,6 +12,7 @@
 
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "query/counting_store.h"
 #include "query/value_distribution.h"
 
 namespace waggle::query {
@@ -368,6 +369,21 @@ Cell NewCell(const Plan& plan) {
   return c;
 }
 
+// The index of `key`'s group, made with make_values() when new.
+template <typename MakeValues>
+uint32_t GroupFor(const Plan& plan, Partial& partial, const std::string& key, MakeValues make_values) {
+  auto [it, inserted] = partial.index.emplace(key, static_cast<uint32_t>(partial.groups.size()));
+  if (inserted) {
+    Group g;
+    g.values = make_values();
+    g.total = NewCell(plan);
+    if (plan.series) g.bucket_cells.assign(plan.buckets, -1);
+    partial.groups.push_back(std::move(g));
+    partial.bytes += sizeof(Group) + key.size() * 2 + plan.buckets * 4 + plan.slots.size() * sizeof(Slot) + 64;
+  }
+  return it->second;
+}
+
 uint64_t HashValue(const CellValue& v) {
   switch (v.type) {
     case ValueType::kString: return XXH3_64bits_withSeed(v.s.data(), v.s.size(), 3);
@@ -384,6 +400,33 @@ uint64_t HashValue(const CellValue& v) {
     case ValueType::kAbsent: break;
   }
   return 0;
+}
+
+// A group's key: each breakdown value's type and bytes (404.0 and 404 are one group, as in
+// COUNT_DISTINCT), the same from every unit and from counts a store made.
+void AppendGroupKey(const CellValue& v, std::string& key) {
+  key.push_back(static_cast<char>(v.type));
+  switch (v.type) {
+    case ValueType::kString:
+      key.append(v.s);
+      key.push_back('\0');
+      break;
+    case ValueType::kDouble:
+      if (v.d == std::floor(v.d) && std::fabs(v.d) < 9e18) {
+        key.back() = static_cast<char>(ValueType::kInt);
+        const auto i = static_cast<int64_t>(v.d);
+        key.append(reinterpret_cast<const char*>(&i), sizeof(i));
+      } else {
+        key.append(reinterpret_cast<const char*>(&v.d), sizeof(v.d));
+      }
+      break;
+    case ValueType::kInt:
+    case ValueType::kBool:
+      key.append(reinterpret_cast<const char*>(&v.i), sizeof(v.i));
+      break;
+    case ValueType::kAbsent:
+      break;
+  }
 }
 
 // `code_hashes[s]`, when filled, holds the hash of each dictionary entry of slot s's column.
@@ -510,16 +553,7 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
     ASSIGN_OR_RETURN(breakdowns[b], block.Column(spec.breakdowns[b]));
   }
   auto group_for_key = [&](const std::string& key, auto make_values) -> uint32_t {
-    auto [it, inserted] = partial.index.emplace(key, static_cast<uint32_t>(partial.groups.size()));
-    if (inserted) {
-      Group g;
-      g.values = make_values();
-      g.total = NewCell(plan);
-      if (plan.series) g.bucket_cells.assign(plan.buckets, -1);
-      partial.groups.push_back(std::move(g));
-      partial.bytes += sizeof(Group) + key.size() * 2 + plan.buckets * 4 + plan.slots.size() * sizeof(Slot) + 64;
-    }
-    return it->second;
+    return GroupFor(plan, partial, key, make_values);
   };
   auto values_of_row = [&](uint32_t row) {
     std::vector<GroupValue> values(breakdowns.size());
@@ -545,8 +579,7 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
       const uint32_t code = breakdowns[0]->types[row] == ValueType::kAbsent ? 0 : codes[row];
       if (by_code[code] < 0) {
         key.clear();
-        key.push_back(static_cast<char>(breakdowns[0]->types[row]));
-        key.append(breakdowns[0]->strings[row]);
+        AppendGroupKey(ValueAt(*breakdowns[0], row), key);
         by_code[code] = group_for_key(key, [&] { return values_of_row(row); });
       }
       group_of[row] = static_cast<uint32_t>(by_code[code]);
@@ -555,32 +588,7 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
     std::string key;
     for (uint32_t row : selected) {
       key.clear();
-      for (const ValueColumn* column : breakdowns) {
-        const CellValue v = ValueAt(*column, row);
-        key.push_back(static_cast<char>(v.type));
-        switch (v.type) {
-          case ValueType::kString:
-            key.append(v.s);
-            key.push_back('\0');
-            break;
-          case ValueType::kDouble:
-            // 404.0 and 404 are one group (as in COUNT_DISTINCT).
-            if (v.d == std::floor(v.d) && std::fabs(v.d) < 9e18) {
-              key.back() = static_cast<char>(ValueType::kInt);
-              const auto i = static_cast<int64_t>(v.d);
-              key.append(reinterpret_cast<const char*>(&i), sizeof(i));
-            } else {
-              key.append(reinterpret_cast<const char*>(&v.d), sizeof(v.d));
-            }
-            break;
-          case ValueType::kInt:
-          case ValueType::kBool:
-            key.append(reinterpret_cast<const char*>(&v.i), sizeof(v.i));
-            break;
-          case ValueType::kAbsent:
-            break;
-        }
-      }
+      for (const ValueColumn* column : breakdowns) AppendGroupKey(ValueAt(*column, row), key);
       group_of[row] = group_for_key(key, [&] { return values_of_row(row); });
     }
   }
@@ -613,15 +621,7 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
 void MergePartial(const Plan& plan, Partial& into, Partial& from) {
   for (auto& [key, from_index] : from.index) {
     Group& source = from.groups[from_index];
-    auto [it, inserted] = into.index.emplace(key, static_cast<uint32_t>(into.groups.size()));
-    if (inserted) {
-      Group g;
-      g.values = source.values;
-      g.total = NewCell(plan);
-      if (plan.series) g.bucket_cells.assign(plan.buckets, -1);
-      into.groups.push_back(std::move(g));
-    }
-    Group& target = into.groups[it->second];
+    Group& target = into.groups[GroupFor(plan, into, key, [&] { return source.values; })];
     MergeCell(target.total, source.total);
     for (size_t b = 0; b < source.bucket_cells.size(); ++b) {
       if (source.bucket_cells[b] < 0) continue;
@@ -638,6 +638,29 @@ void MergePartial(const Plan& plan, Partial& into, Partial& from) {
   into.stats.units_skipped += from.stats.units_skipped;
   into.stats.rows_scanned += from.stats.rows_scanned;
   into.stats.rows_matched += from.stats.rows_matched;
+}
+
+// Counts a store made (query/counting_store.h), into the groups and buckets rows go to.
+void AddCounted(const Plan& plan, const std::vector<CountedGroup>& counted, Partial& partial) {
+  std::string key;
+  for (const CountedGroup& c : counted) {
+    key.clear();
+    for (const GroupValue& v : c.group) AppendGroupKey(CellValue{v.type, v.int_value, v.double_value, v.string_value}, key);
+    Group& group = partial.groups[GroupFor(plan, partial, key, [&] { return c.group; })];
+    if (plan.series) {
+      const auto bucket = static_cast<size_t>(std::clamp<int64_t>(c.bucket, 0, static_cast<int64_t>(plan.buckets) - 1));
+      int32_t& index = group.bucket_cells[bucket];
+      if (index < 0) {
+        index = static_cast<int32_t>(partial.cells.size());
+        partial.cells.push_back(NewCell(plan));
+      }
+      partial.cells[static_cast<size_t>(index)].count += c.count;
+    } else {
+      group.total.count += c.count;
+    }
+    partial.stats.rows_scanned += c.rows;
+    partial.stats.rows_matched += c.rows;
+  }
 }
 
 // ---- Finishing -------------------------------------------------------------------------
@@ -1017,7 +1040,20 @@ absl::StatusOr<QueryResult> ExecuteQuery(store::Store& store, const QuerySpec& s
   range.datasets = options.datasets;
   range.fields = FieldsOf(spec);
   range.filters = &spec;
-  ASSIGN_OR_RETURN(store::ScanUnits units, store.Scan(range));
+  // A store that counts by itself does what it can of a COUNT-only query.
+  std::optional<CountedScan> counted;
+  auto* counting = dynamic_cast<CountingStore*>(&store);
+  const bool counts_only = std::all_of(spec.calculations.begin(), spec.calculations.end(),
+                                       [](const Calculation& c) { return c.op == CalculationOp::kCount; });
+  if (counting != nullptr && counts_only) {
+    ASSIGN_OR_RETURN(counted, counting->ScanCounting(range, CountRequest{&spec, plan.series, plan.origin_ns, plan.bucket_ns}));
+  }
+  store::ScanUnits units;
+  if (counted) {
+    units = std::move(counted->rest);
+  } else {
+    ASSIGN_OR_RETURN(units, store.Scan(range));
+  }
 
   const int threads = std::max(1, std::min<int>(options.threads, static_cast<int>(units.size())));
   std::vector<Partial> partials(static_cast<size_t>(std::max(threads, 1)));
@@ -1035,6 +1071,7 @@ absl::StatusOr<QueryResult> ExecuteQuery(store::Store& store, const QuerySpec& s
     return absl::OkStatus();
   }));
   for (size_t t = 1; t < partials.size(); ++t) MergePartial(plan, partials[0], partials[t]);
+  if (counted) AddCounted(plan, counted->counted, partials[0]);
   partials[0].stats.units_total = units.size();
   ASSIGN_OR_RETURN(QueryResult result, Finish(plan, partials[0], options));
   if (!options.series && !needs_series) result.series.clear();
