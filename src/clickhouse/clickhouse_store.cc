@@ -118,20 +118,23 @@ std::vector<std::string> ClickHouseStore::SchemaStatements(const std::string& da
              ") ENGINE = MergeTree()\n"
              "PARTITION BY toYYYYMMDD(hour)\n"
              "ORDER BY (team, dataset, start_ns)"),
-      // Which datasets and hours hold a trace's events: a lookup reads these few rows by
-      // trace id, then only those hours of waggle_events (sorted by time, not trace).
+      // Where a trace's events are: per dataset and hour, their first and last start time. A
+      // lookup reads these few rows by trace id, then only that time range of waggle_events
+      // (sorted by time, not trace).
       StrCat("CREATE TABLE IF NOT EXISTS ", database, ".waggle_traces (\n"
              "  team String,\n"
              "  trace_id FixedString(16),\n"
              "  dataset String,\n"
-             "  hour DateTime\n"
-             ") ENGINE = ReplacingMergeTree()\n"
+             "  hour DateTime,\n"
+             "  first_start AggregateFunction(min, Int64),\n"
+             "  last_start AggregateFunction(max, Int64)\n"
+             ") ENGINE = AggregatingMergeTree()\n"
              "PARTITION BY toYYYYMMDD(hour)\n"
              "ORDER BY (team, trace_id, dataset, hour)"),
       // Filled by every INSERT into waggle_events, in the same request.
       StrCat("CREATE MATERIALIZED VIEW IF NOT EXISTS ", database, ".waggle_traces_mv TO ", database, ".waggle_traces AS\n"
-             "SELECT team, trace_id, dataset, hour FROM ", database, ".waggle_events\n"
-             "GROUP BY team, trace_id, dataset, hour"),
+             "SELECT team, trace_id, dataset, hour, minState(start_ns) AS first_start, maxState(start_ns) AS last_start\n"
+             "FROM ", database, ".waggle_events GROUP BY team, trace_id, dataset, hour"),
       // Markers, X-Ray rules and groups: one JSON document per team and name, newest wins.
       StrCat("CREATE TABLE IF NOT EXISTS ", database, ".waggle_documents (\n"
              "  team String,\n"
@@ -281,16 +284,20 @@ absl::StatusOr<std::vector<std::vector<Event>>> ClickHouseStore::FindTraces(cons
   // The datasets and hours that hold the traces, then only those hours' rows (each a range
   // of the sort key).
   ASSIGN_OR_RETURN(std::string places,
-                   client_.Execute(StrCat("SELECT DISTINCT dataset, toUInt32(hour) FROM ", traces_table_,
-                                          " WHERE team = ", SqlString(options_.team), " AND trace_id IN (", in,
-                                          ") FORMAT RowBinary")));
+                   client_.Execute(StrCat("SELECT dataset, toUInt32(hour), minMerge(first_start), maxMerge(last_start) FROM ",
+                                          traces_table_, " WHERE team = ", SqlString(options_.team), " AND trace_id IN (",
+                                          in, ") GROUP BY dataset, hour FORMAT RowBinary")));
   std::string where;
   RowBinaryReader reader(places);
   while (!reader.done()) {
     std::string_view dataset;
     uint32_t hour = 0;
-    if (!reader.String(&dataset) || !reader.Fixed(&hour)) return absl::DataLossError("ClickHouse sent a malformed trace index");
-    StrAppend(&where, where.empty() ? "" : " OR ", "(", HourCondition(std::string(dataset), hour), ")");
+    int64_t first = 0, last = 0;
+    if (!reader.String(&dataset) || !reader.Fixed(&hour) || !reader.Fixed(&first) || !reader.Fixed(&last)) {
+      return absl::DataLossError("ClickHouse sent a malformed trace index");
+    }
+    StrAppend(&where, where.empty() ? "" : " OR ", "(dataset = ", SqlString(dataset), " AND hour = toDateTime(", hour,
+              ") AND start_ns >= ", first, " AND start_ns <= ", last, ")");
   }
   if (where.empty()) return out;
   ASSIGN_OR_RETURN(std::vector<Event> events, SelectEvents(StrCat("trace_id IN (", in, ") AND (", where, ")"),
@@ -344,14 +351,19 @@ absl::StatusOr<std::optional<query::CountedScan>> ClickHouseStore::ScanCounting(
   }
   const std::string bucket = request.series ? StrCat("intDiv(start_ns - ", request.origin_ns, ", ", request.bucket_ns, ")") : "0";
   const std::string where = RangeCondition(range);
+  // Undecided rows are counted apart (decided = 0): only when there are some does the engine
+  // get them, in a second scan.
   ASSIGN_OR_RETURN(std::string answer,
-                   client_.Execute(StrCat("SELECT ", columns, "toInt64(", bucket, ") AS bucket, ",
-                                          "toInt64(sum(greatest(sample_rate, 1))), toUInt64(count()) FROM ", table_,
-                                          " WHERE ", where, " AND ", decided, " GROUP BY ", group_by,
+                   client_.Execute(StrCat("SELECT toUInt8(", decided, ") AS decided, ", columns, "toInt64(", bucket,
+                                          ") AS bucket, toInt64(sum(greatest(sample_rate, 1))), toUInt64(count()) FROM ",
+                                          table_, " WHERE ", where, " GROUP BY decided, ", group_by,
                                           "bucket FORMAT RowBinary")));
   query::CountedScan out;
+  uint64_t undecided = 0;
   RowBinaryReader reader(answer);
   while (!reader.done()) {
+    uint8_t is_decided = 0;
+    if (!reader.Fixed(&is_decided)) return absl::DataLossError("ClickHouse sent malformed counts");
     query::CountedGroup& counted = out.counted.emplace_back();
     counted.group.resize(spec.breakdowns.size());
     for (query::GroupValue& value : counted.group) {
@@ -376,11 +388,14 @@ absl::StatusOr<std::optional<query::CountedScan>> ClickHouseStore::ScanCounting(
       return absl::DataLossError("ClickHouse sent malformed counts");
     }
     counted.count = static_cast<double>(weight);
+    if (!is_decided) undecided += counted.rows;
     // Grouping by constants only, ClickHouse answers one row of zeros when nothing matched.
-    if (counted.rows == 0) out.counted.pop_back();
+    if (!is_decided || counted.rows == 0) out.counted.pop_back();
   }
   // The rows ClickHouse could not decide go to the engine as usual.
-  ASSIGN_OR_RETURN(out.rest, ScanWhere(range, StrCat(where, " AND NOT (", decided, ")")));
+  if (undecided > 0) {
+    ASSIGN_OR_RETURN(out.rest, ScanWhere(range, StrCat(where, " AND NOT (", decided, ")")));
+  }
   return out;
 }
 
