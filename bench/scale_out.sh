@@ -32,7 +32,7 @@ for store in embedded clickhouse; do
   echo "  ingest: $(json spans_per_second < "$WORK/$store.load") spans/s acknowledged, $(json spans < "$WORK/$store.load") spans, errors $(json errors < "$WORK/$store.load"), request p50 $(json latency_ms.p50 < "$WORK/$store.load") ms p99 $(json latency_ms.p99 < "$WORK/$store.load") ms; peak RSS $(peak_rss_mib) MiB"
   END=$(( $(date +%s) + 60 ))
   START=$(( END - 7200 ))
-  for q in "COUNT" "P99(duration_ms) GROUP BY name" "HEATMAP(duration_ms) WHERE http.status_code >= 500"; do
+  for q in "COUNT" "COUNT GROUP BY name" "COUNT GROUP BY http.route WHERE http.status_code >= 500" "P99(duration_ms) GROUP BY name" "HEATMAP(duration_ms) WHERE http.status_code >= 500"; do
     : > "$WORK/t.txt"
     for run in $(seq 0 "$RUNS"); do
       r=$("$WAGGLE" query --server "http://$WAGGLE_HTTP" "$q START $START END $END" --json)
