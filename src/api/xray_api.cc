@@ -349,7 +349,8 @@ absl::StatusOr<std::vector<xray::XrayTrace>> XrayApi::LoadTraces(const std::vect
   return traces;
 }
 
-absl::StatusOr<std::vector<model::TraceId>> XrayApi::CandidateTraces(double start, double end, size_t limit) {
+absl::StatusOr<std::vector<model::TraceId>> XrayApi::CandidateTraces(double start, double end, size_t limit,
+                                                                    const store::TraceHint& hint) {
   query::QuerySpec spec;
   spec.calculations = {query::Calculation{query::CalculationOp::kCount, ""}};
   spec.filters = {query::Filter{"trace.parent_id", query::FilterOp::kDoesNotExist, {}}};
@@ -361,6 +362,7 @@ absl::StatusOr<std::vector<model::TraceId>> XrayApi::CandidateTraces(double star
   spec.limit = static_cast<int>(limit);
   query::QueryOptions options;
   options.series = false;
+  options.traces = hint;
   auto result = query::ExecuteQuery(store_, spec, options);
   if (!result.ok()) return result.status();
   std::vector<model::TraceId> ids;
@@ -391,7 +393,7 @@ absl::StatusOr<xray::FilterExpression> XrayApi::GroupFilter(const Json& body) {
 
 absl::StatusOr<std::vector<xray::XrayTrace>> XrayApi::MatchingTraces(double start, double end,
                                                                      const xray::FilterExpression& filter) {
-  auto ids = CandidateTraces(start, end, options_.max_graph_traces);
+  auto ids = CandidateTraces(start, end, options_.max_graph_traces, filter.Hint());
   if (!ids.ok()) return ids.status();
   auto loaded = LoadTraces(*ids);
   if (!loaded.ok()) return loaded.status();
@@ -448,7 +450,7 @@ void XrayApi::GetTraceSummaries(const Json& body, HttpReply& reply, const HttpRe
     if (!end || *end != '\0') return reply(XrayError(request, absl::InvalidArgumentError("NextToken: not one Waggle gave")));
   }
   constexpr size_t kMaxCandidates = 20000;
-  auto ids = CandidateTraces(range->first, range->second, kMaxCandidates);
+  auto ids = CandidateTraces(range->first, range->second, kMaxCandidates, filter->Hint());
   if (!ids.ok()) return reply(XrayError(request, ids.status()));
   Json summaries = Json::array();
   auto groups = Groups();

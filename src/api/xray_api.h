@@ -83,7 +83,10 @@ class XrayApi {
   void GetEncryptionConfig(const Json& body, HttpReply& reply, const HttpRequest& request);
 
   // Root spans that started in [start, end), as trace ids, newest X-Ray ids first.
-  absl::StatusOr<std::vector<model::TraceId>> CandidateTraces(double start, double end, size_t limit);
+  // Root spans' traces in [start, end], newest first; `hint` (from the filter the caller then
+  // applies) lets the store skip traces that cannot match.
+  absl::StatusOr<std::vector<model::TraceId>> CandidateTraces(double start, double end, size_t limit,
+                                                              const store::TraceHint& hint);
   absl::StatusOr<xray::XrayTrace> LoadTrace(const model::TraceId& id);
   absl::StatusOr<std::vector<xray::XrayTrace>> LoadTraces(const std::vector<model::TraceId>& ids);
   xray::FilterExpression::GroupLookup Groups() const;

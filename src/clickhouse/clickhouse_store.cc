@@ -325,6 +325,19 @@ std::string ClickHouseStore::RangeCondition(const store::ScanRange& range) const
     for (const std::string& d : range.datasets) StrAppend(&in, in.empty() ? "" : ", ", SqlString(AsciiLower(d)));
     StrAppend(&where, " AND lower(dataset) IN (", in, ")");
   }
+  // Traces without what the caller's trace filter needs (it checks the rest). Their events
+  // may start after the range but hardly an hour before its first root span.
+  const int64_t from = range.min_time == INT64_MIN ? INT64_MIN : range.min_time - kNanosPerHour;
+  auto trace_has = [&](const std::string& condition) {
+    StrAppend(&where, " AND trace_id IN (SELECT trace_id FROM ", table_, " WHERE team = ", SqlString(options_.team));
+    if (from != INT64_MIN) StrAppend(&where, " AND hour >= toDateTime(", HourSeconds(from), ") AND start_ns >= ", from);
+    StrAppend(&where, " AND ", condition, ")");
+  };
+  for (const std::string& key : range.traces.keys) trace_has(StrCat("has(attr_keys, ", SqlString(key), ")"));
+  for (const std::string& text : range.traces.texts) {
+    trace_has(StrCat("(service = ", SqlString(text), " OR name = ", SqlString(text),
+                     " OR arrayExists(s -> position(s, ", SqlString(text), ") > 0, attr_strings))"));
+  }
   // ClickHouse keeps only rows the query's filters may select (a superset: Waggle filters
   // again).
   if (range.filters != nullptr) {

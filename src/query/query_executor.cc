@@ -1040,6 +1040,7 @@ absl::StatusOr<QueryResult> ExecuteQuery(store::Store& store, const QuerySpec& s
   range.datasets = options.datasets;
   range.fields = FieldsOf(spec);
   range.filters = &spec;
+  range.traces = options.traces;
   // A store that counts by itself does what it can of a COUNT-only query.
   std::optional<CountedScan> counted;
   auto* counting = dynamic_cast<CountingStore*>(&store);

@@ -75,6 +75,7 @@ struct QueryResult {
 
 struct QueryOptions {
   std::vector<std::string> datasets;  // lowercase; empty = every dataset
+  store::TraceHint traces;            // a narrowing the store may apply (the caller rechecks)
   uint64_t memory_budget_bytes = 1ull << 30;
   int threads = 2;
   bool series = true;

@@ -46,6 +46,16 @@ using ScanUnits = std::vector<std::shared_ptr<const ScanUnit>>;
 
 // Which rows a query wants: start times in [min_time, max_time], the datasets named
 // (lowercase; empty = every dataset).
+// What every trace a caller wants has (a hint stores may use to narrow, as the ClickHouse
+// store does; callers that give one check the traces themselves): for each key, an event with
+// an attribute of that key; for each text, an event whose service, name or a string
+// attribute contains it.
+struct TraceHint {
+  std::vector<std::string> keys;
+  std::vector<std::string> texts;
+  bool empty() const { return keys.empty() && texts.empty(); }
+};
+
 struct ScanRange {
   int64_t min_time = INT64_MIN;
   int64_t max_time = INT64_MAX;
@@ -55,6 +65,7 @@ struct ScanRange {
   // reader needs passes. Units may still hold other rows: the engine filters again.
   std::optional<std::vector<std::string>> fields;
   const query::QuerySpec* filters = nullptr;
+  TraceHint traces;
 
   bool Wants(const std::string& dataset) const;
 };

@@ -5,6 +5,7 @@
 
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "xray/xray_fields.h"
 
 namespace waggle::xray {
 namespace {
@@ -658,6 +659,32 @@ void CollectServices(const Node& n, std::vector<std::string>& out) {
   }
 }
 
+// Only what every match needs: AND's children, and what service() and edge() name with their
+// inner filters; nothing under OR or NOT.
+void CollectHint(const Node& n, store::TraceHint& hint) {
+  auto text = [&](const std::string& name) {
+    if (!name.empty()) hint.texts.push_back(name);
+  };
+  switch (n.kind) {
+    case Node::Kind::kAnd:
+      for (const auto& c : n.children) CollectHint(*c, hint);
+      break;
+    case Node::Kind::kAnnotation:
+      hint.keys.push_back(StrCat(fields::kAnnotationPrefix, n.key));
+      break;
+    case Node::Kind::kService:
+    case Node::Kind::kEdge:
+      for (const std::string& name : n.names) text(name);
+      for (const auto& c : n.children) CollectHint(*c, hint);
+      break;
+    case Node::Kind::kId:
+      if (!n.names.empty()) text(n.names[0]);
+      break;
+    default:
+      break;
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<FilterExpression> FilterExpression::Parse(std::string_view text) {
@@ -684,6 +711,12 @@ std::vector<std::string> FilterExpression::NamedServices() const {
   std::vector<std::string> out;
   if (root_) CollectServices(*root_, out);
   return out;
+}
+
+store::TraceHint FilterExpression::Hint() const {
+  store::TraceHint hint;
+  if (root_) CollectHint(*root_, hint);
+  return hint;
 }
 
 }  // namespace waggle::xray

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "store/scan_unit.h"
 #include "xray/trace_view.h"
 
 namespace waggle::xray {
@@ -52,6 +53,9 @@ class FilterExpression {
   // Services named by service("...") at the top level of the expression (a group's scope,
   // used to focus its service graph); empty when the expression names none.
   std::vector<std::string> NamedServices() const;
+  // What every matching trace has, for a store to narrow the traces it reads: the annotation
+  // keys and the service or node names the expression requires (outside OR and NOT).
+  store::TraceHint Hint() const;
 
  private:
   std::string text_;

@@ -133,5 +133,21 @@ TEST(FilterExpression, NamedServices) {
   EXPECT_EQ(parsed->NamedServices(), (std::vector<std::string>{"a", "b"}));
 }
 
+TEST(FilterExpression, HintNamesOnlyWhatEveryMatchHas) {
+  auto hint = [](std::string_view text) {
+    auto parsed = FilterExpression::Parse(text);
+    EXPECT_TRUE(parsed.ok()) << text;
+    return parsed->Hint();
+  };
+  store::TraceHint h = hint("service(\"api\") { annotation.user = \"x\" } AND edge(\"api\", \"db\") AND http.status >= 500");
+  EXPECT_EQ(h.keys, (std::vector<std::string>{"annotation.user"}));
+  EXPECT_EQ(h.texts, (std::vector<std::string>{"api", "api", "db"}));
+  // Either side of an OR may match alone, and a NOT matches where its inside does not.
+  EXPECT_TRUE(hint("service(\"a\") OR annotation.k = 1").empty());
+  EXPECT_TRUE(hint("!annotation.k").empty());
+  EXPECT_TRUE(hint("").empty());
+  EXPECT_EQ(hint("annotation[odd key] AND fault").keys, (std::vector<std::string>{"annotation.odd key"}));
+}
+
 }  // namespace
 }  // namespace waggle::xray
