@@ -94,17 +94,6 @@ class LazyUnit final : public store::ScanUnit {
   mutable std::shared_ptr<const store::ScanUnit> inner_;
 };
 
-// The rows of a dataset's hour: a range of the sort key (team, dataset, start_ns).
-std::string HourCondition(const std::string& dataset, uint32_t hour) {
-  std::string condition = StrCat("dataset = ", SqlString(dataset), " AND hour = toDateTime(", hour, ")");
-  // The first and last hour DateTime holds also hold the times outside it (HourSeconds).
-  if (hour > 0 && hour < UINT32_MAX - 2 * 3600) {
-    StrAppend(&condition, " AND start_ns >= ", int64_t{hour} * 1000000000, " AND start_ns < ",
-              (int64_t{hour} + 3600) * 1000000000);
-  }
-  return condition;
-}
-
 }  // namespace
 
 std::vector<std::string> ClickHouseStore::SchemaStatements(const std::string& database) {
@@ -466,8 +455,9 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::ScanWhere(const store::ScanRan
       const int64_t hi = i + 1 == slices ? max_time : min_time + static_cast<int64_t>(static_cast<__int128>(span) * (i + 1) / slices) - 1;
       if (hi < lo) continue;
       // [lo, hi] lies in the range: the listing counted only rows inside it.
-      std::string unit_where = StrCat(where, " AND ", HourCondition(dataset, hour), " AND start_ns >= ", lo,
-                                      " AND start_ns <= ", hi);
+      // (team, dataset, start_ns) is the sort key: each slice reads one key range.
+      std::string unit_where = StrCat(where, " AND dataset = ", SqlString(dataset), " AND hour = toDateTime(", hour,
+                                      ") AND start_ns >= ", lo, " AND start_ns <= ", hi);
       const size_t expected_rows = static_cast<size_t>(count / slices + 1);
       units.push_back(std::make_shared<LazyUnit>(dataset, lo, hi, [this, unit_where, unit_projection, expected_rows] {
         return SelectEvents(unit_where, "", unit_projection, expected_rows);
