@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Build and test dependencies (Debian 12 "bookworm" versions; apt pins them by release).
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config git curl ca-certificates
+  build-essential cmake ninja-build ccache pkg-config git curl ca-certificates
   libboost-dev libboost-program-options-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libabsl-dev libsimdjson-dev nlohmann-json3-dev libzstd-dev zlib1g-dev libxxhash-dev

@@ -3,5 +3,5 @@
 # embedded store. Arguments go to `waggle serve` (defaults: ./waggle-data, 127.0.0.1:4318/4317).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh >&2
+WAGGLE_TARGETS=waggle bash scripts/build.sh >&2
 exec build/waggle serve "$@"

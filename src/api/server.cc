@@ -135,8 +135,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     tenant.clickhouse_retry = options.clickhouse_retry;
     if (team != kDefaultTeam) tenant.store.data_dir = StrCat(options.store.data_dir, "/teams/", team);
     tenant.store.max_pending_bytes = std::min(tenant.store.max_pending_bytes, budget / 16 / team_count);
+    // The active head, one frozen head waiting and one being written (decoded into events
+    // while it is), within a sixteenth of the budget together.
     tenant.store.head_flush_bytes =
-        std::max<uint64_t>(1, std::min(tenant.store.head_flush_bytes, budget / 32 / team_count));
+        std::max<uint64_t>(1, std::min(tenant.store.head_flush_bytes, budget / 48 / team_count));
     for (const ApiKey& key : options.api_keys) {
       if (key.team == team) tenant.api_keys.push_back(key);
     }

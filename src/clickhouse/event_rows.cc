@@ -6,6 +6,7 @@
 #include "clickhouse/clickhouse_client.h"
 #include "clickhouse/row_binary.h"
 #include "common/strings.h"
+#include "model/event_schema.h"
 
 namespace waggle::clickhouse {
 
@@ -15,34 +16,28 @@ using store::FixedColumn;
 namespace {
 
 struct ColumnSql {
-  const char* name;
-  const char* type;
+  std::string_view name;
+  std::string_view type;
 };
 
-// In FixedColumn order.
-constexpr std::array<ColumnSql, static_cast<size_t>(FixedColumn::kCount)> kFixedColumns = {{
-    {"start_ns", "Int64"},
-    {"duration_ns", "Int64"},
-    {"sample_rate", "Int64"},
-    {"annotation_type", "UInt8"},
-    {"kind", "UInt8"},
-    {"status_code", "UInt8"},
-    {"invalid_duration", "UInt8"},
-    {"flags", "UInt32"},
-    {"num_events", "UInt32"},
-    {"num_links", "UInt32"},
-    {"trace_id", "FixedString(16)"},
-    {"span_id", "FixedString(8)"},
-    {"parent_span_id", "FixedString(8)"},
-    {"link_trace_id", "FixedString(16)"},
-    {"link_span_id", "FixedString(8)"},
-    {"name", "String"},
-    {"service", "String"},
-    {"status_message", "String"},
-    {"scope_name", "String"},
-    {"scope_version", "String"},
-    {"trace_state", "String"},
-}};
+template <typename T>
+constexpr std::string_view ClickHouseType() {
+  if constexpr (std::is_same_v<T, std::string>) return "String";
+  else if constexpr (model::kIsId<T>) return T::kSize == 16 ? "FixedString(16)" : "FixedString(8)";
+  else if constexpr (std::is_same_v<T, int64_t>) return "Int64";
+  else if constexpr (std::is_same_v<T, uint32_t>) return "UInt32";
+  else return "UInt8";  // enums and bools
+}
+
+// The fixed fields' columns, in id order (model/event_schema.h).
+constexpr std::array<ColumnSql, model::kFixedFieldCount> kFixedColumns = [] {
+  std::array<ColumnSql, model::kFixedFieldCount> columns{};
+  model::ForEachFixedField([&](const auto& def) {
+    using T = typename std::decay_t<decltype(def)>::Type;
+    columns[static_cast<size_t>(def.id)] = {def.name, ClickHouseType<T>()};
+  });
+  return columns;
+}();
 
 constexpr std::array<ColumnSql, 6> kAttributeColumns = {{
     {"attr_keys", "Array(String)"},
@@ -88,37 +83,19 @@ bool ReadEnum(RowBinaryReader& reader, uint8_t max, Enum* out) {
   return true;
 }
 
-bool ReadFixed(RowBinaryReader& reader, FixedColumn column, Event& e) {
-  switch (column) {
-    case FixedColumn::kTime: return ReadNumber<int64_t>(reader, &e.time_unix_nano);
-    case FixedColumn::kDuration: return ReadNumber<int64_t>(reader, &e.duration_nano);
-    case FixedColumn::kSampleRate: return ReadNumber<int64_t>(reader, &e.sample_rate);
-    case FixedColumn::kAnnotationType: return ReadEnum(reader, model::kMaxAnnotationType, &e.annotation_type);
-    case FixedColumn::kKind: return ReadEnum(reader, static_cast<uint8_t>(model::SpanKind::kConsumer), &e.kind);
-    case FixedColumn::kStatusCode: return ReadEnum(reader, static_cast<uint8_t>(model::StatusCode::kError), &e.status_code);
-    case FixedColumn::kInvalidDuration: {
-      uint8_t v = 0;
-      if (!reader.Fixed(&v) || v > 1) return false;
-      e.invalid_duration = v != 0;
-      return true;
-    }
-    case FixedColumn::kFlags: return ReadNumber<uint32_t>(reader, &e.flags);
-    case FixedColumn::kNumEvents: return ReadNumber<uint32_t>(reader, &e.num_events);
-    case FixedColumn::kNumLinks: return ReadNumber<uint32_t>(reader, &e.num_links);
-    case FixedColumn::kTraceId: return ReadId(reader, &e.trace_id);
-    case FixedColumn::kSpanId: return ReadId(reader, &e.span_id);
-    case FixedColumn::kParentSpanId: return ReadId(reader, &e.parent_span_id);
-    case FixedColumn::kLinkTraceId: return ReadId(reader, &e.link_trace_id);
-    case FixedColumn::kLinkSpanId: return ReadId(reader, &e.link_span_id);
-    case FixedColumn::kName: return ReadString(reader, &e.name);
-    case FixedColumn::kServiceName: return ReadString(reader, &e.service_name);
-    case FixedColumn::kStatusMessage: return ReadString(reader, &e.status_message);
-    case FixedColumn::kScopeName: return ReadString(reader, &e.scope_name);
-    case FixedColumn::kScopeVersion: return ReadString(reader, &e.scope_version);
-    case FixedColumn::kTraceState: return ReadString(reader, &e.trace_state);
-    case FixedColumn::kCount: break;
+template <typename Def>
+bool ReadFixed(RowBinaryReader& reader, const Def& def, Event& e) {
+  using T = typename Def::Type;
+  T& v = e.*def.member;
+  if constexpr (model::kIsId<T>) return ReadId(reader, &v);
+  else if constexpr (std::is_same_v<T, std::string>) return ReadString(reader, &v);
+  else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, uint32_t>) return ReadNumber<T>(reader, &v);
+  else {
+    uint8_t stored = 0;
+    if (!reader.Fixed(&stored) || stored > def.max) return false;
+    v = model::FromStoredInt<T>(stored, def.max);
+    return true;
   }
-  return false;
 }
 
 // The six attribute arrays of one row, into e.fields.
@@ -197,24 +174,14 @@ void AppendEventRow(std::string_view team, uint32_t hour, const Event& e, std::s
   PutString(out, team);
   PutString(out, e.dataset);
   PutFixed<uint32_t>(out, hour);
-  PutFixed<int64_t>(out, e.time_unix_nano);
-  PutFixed<int64_t>(out, e.duration_nano);
-  PutFixed<int64_t>(out, e.sample_rate);
-  PutFixed<uint8_t>(out, static_cast<uint8_t>(e.annotation_type));
-  PutFixed<uint8_t>(out, static_cast<uint8_t>(e.kind));
-  PutFixed<uint8_t>(out, static_cast<uint8_t>(e.status_code));
-  PutFixed<uint8_t>(out, e.invalid_duration ? 1 : 0);
-  PutFixed<uint32_t>(out, e.flags);
-  PutFixed<uint32_t>(out, e.num_events);
-  PutFixed<uint32_t>(out, e.num_links);
-  out->append(e.trace_id.AsBytes());
-  out->append(e.span_id.AsBytes());
-  out->append(e.parent_span_id.AsBytes());
-  out->append(e.link_trace_id.AsBytes());
-  out->append(e.link_span_id.AsBytes());
-  for (const std::string* s : {&e.name, &e.service_name, &e.status_message, &e.scope_name, &e.scope_version, &e.trace_state}) {
-    PutString(out, *s);
-  }
+  model::ForEachFixedFieldById([&](const auto& def) {
+    using T = typename std::decay_t<decltype(def)>::Type;
+    const T& v = e.*def.member;
+    if constexpr (model::kIsId<T>) out->append(v.AsBytes());
+    else if constexpr (std::is_same_v<T, std::string>) PutString(out, v);
+    else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, uint32_t>) PutFixed<T>(out, v);
+    else PutFixed<uint8_t>(out, static_cast<uint8_t>(model::ToStoredInt(v)));
+  });
   const uint64_t n = e.fields.size();
   PutVarint(out, n);
   for (const model::Field& f : e.fields) PutString(out, f.key);
@@ -272,9 +239,9 @@ absl::StatusOr<std::vector<Event>> DecodeEventRows(std::string_view data, const 
   while (!reader.done()) {
     Event& e = events.emplace_back();
     bool ok = ReadString(reader, &e.dataset);
-    for (size_t c = 0; ok && c < kFixedCount; ++c) {
-      if (projection.whole || projection.fixed.test(c)) ok = ReadFixed(reader, static_cast<FixedColumn>(c), e);
-    }
+    model::ForEachFixedFieldById([&](const auto& def) {
+      if (ok && (projection.whole || projection.fixed.test(static_cast<size_t>(def.id)))) ok = ReadFixed(reader, def, e);
+    });
     if (ok && attributes) ok = ReadAttributes(reader, e);
     if (!ok) return absl::DataLossError(StrCat("ClickHouse sent a malformed event row (row ", events.size(), ")"));
   }

@@ -4,6 +4,7 @@
 
 #include "common/status_macros.h"
 #include "model/event.h"
+#include "model/event_schema.h"
 #include "query/query_spec.h"
 
 namespace waggle::query {
@@ -13,18 +14,15 @@ using store::ColumnValues;
 using store::FixedColumn;
 using model::AnnotationType;
 
-const std::vector<std::pair<std::string, ValueType>> kFixedFields = {
-    {"trace.trace_id", ValueType::kString},   {"trace.span_id", ValueType::kString},
-    {"trace.parent_id", ValueType::kString},  {"name", ValueType::kString},
-    {"service.name", ValueType::kString},     {"error", ValueType::kBool},
-    {"type", ValueType::kString},             {"span.kind", ValueType::kString},
-    {"duration_ms", ValueType::kDouble},      {"status_code", ValueType::kInt},
-    {"status_message", ValueType::kString},   {"span.num_events", ValueType::kInt},
-    {"span.num_links", ValueType::kInt},      {"meta.signal_type", ValueType::kString},
-    {"meta.invalid_duration", ValueType::kBool}, {"library.name", ValueType::kString},
-    {"library.version", ValueType::kString},  {"meta.annotation_type", ValueType::kString},
-    {"trace.link.trace_id", ValueType::kString}, {"trace.link.span_id", ValueType::kString},
-};
+ValueType ValueTypeOf(model::DerivedType type) {
+  switch (type) {
+    case model::DerivedType::kString: return ValueType::kString;
+    case model::DerivedType::kInt: return ValueType::kInt;
+    case model::DerivedType::kDouble: return ValueType::kDouble;
+    case model::DerivedType::kBool: return ValueType::kBool;
+  }
+  return ValueType::kString;
+}
 
 constexpr size_t Index(FixedColumn c) { return static_cast<size_t>(c); }
 
@@ -35,35 +33,23 @@ std::string_view StringAt(const ColumnValues& v, size_t row) {
 
 }  // namespace
 
-bool IsFixedField(std::string_view name) {
-  return std::any_of(kFixedFields.begin(), kFixedFields.end(), [&](const auto& f) { return f.first == name; });
+bool IsFixedField(std::string_view name) { return model::FindHoneycombSpanField(name) != nullptr; }
+
+const std::vector<std::pair<std::string, ValueType>>& FixedFields() {
+  static const std::vector<std::pair<std::string, ValueType>> kFields = [] {
+    std::vector<std::pair<std::string, ValueType>> fields;
+    for (const model::HoneycombSpanField& f : model::kHoneycombSpanFields) {
+      fields.emplace_back(std::string(f.name), ValueTypeOf(f.type));
+    }
+    return fields;
+  }();
+  return kFields;
 }
 
-const std::vector<std::pair<std::string, ValueType>>& FixedFields() { return kFixedFields; }
-
-// Kept beside FillFixed, which reads these; the ClickHouse golden cases fail if they part.
 std::vector<FixedColumn> FixedColumnsOf(std::string_view name) {
-  static const std::unordered_map<std::string_view, std::vector<FixedColumn>> kColumns = {
-      {"trace.trace_id", {FixedColumn::kTraceId}},
-      {"trace.span_id", {FixedColumn::kSpanId}},
-      {"trace.parent_id", {FixedColumn::kParentSpanId}},
-      {"trace.link.trace_id", {FixedColumn::kLinkTraceId}},
-      {"trace.link.span_id", {FixedColumn::kLinkSpanId}},
-      {"name", {FixedColumn::kName}},
-      {"service.name", {FixedColumn::kServiceName}},
-      {"status_message", {FixedColumn::kStatusMessage}},
-      {"library.name", {FixedColumn::kScopeName}},
-      {"library.version", {FixedColumn::kScopeVersion}},
-      {"type", {FixedColumn::kKind}},
-      {"span.kind", {FixedColumn::kKind}},
-      {"status_code", {FixedColumn::kStatusCode}},
-      {"error", {FixedColumn::kStatusCode}},
-      {"span.num_events", {FixedColumn::kNumEvents}},
-      {"span.num_links", {FixedColumn::kNumLinks}},
-      {"meta.invalid_duration", {FixedColumn::kInvalidDuration}},
-  };
-  auto it = kColumns.find(name);
-  return it == kColumns.end() ? std::vector<FixedColumn>{} : it->second;
+  const model::HoneycombSpanField* f = model::FindHoneycombSpanField(name);
+  if (f == nullptr || f->source == FixedColumn::kCount) return {};
+  return {f->source};
 }
 
 std::vector<std::string> FieldsOf(const QuerySpec& spec) {
@@ -125,121 +111,97 @@ absl::StatusOr<const std::vector<int64_t>*> BlockColumns::Durations() {
 }
 
 absl::Status BlockColumns::FillFixed(const std::string& name, ValueColumn& out, const ColumnValues** dictionary) {
+  const model::HoneycombSpanField* field = model::FindHoneycombSpanField(name);
+  if (field == nullptr) return absl::OkStatus();
   const size_t rows = unit_.rows();
   ASSIGN_OR_RETURN(const ColumnValues* annotations, Physical(Index(FixedColumn::kAnnotationType)));
-  auto type_of = [&](size_t row) { return static_cast<AnnotationType>(annotations->ints[row]); };
-  auto is_span = [&](size_t row) { return type_of(row) == AnnotationType::kSpan; };
-  auto not_event = [&](size_t row) { return type_of(row) != AnnotationType::kEvent; };
-
-  auto hex_ids = [&](FixedColumn column, auto wanted) -> absl::Status {
-    ASSIGN_OR_RETURN(const ColumnValues* ids, Physical(Index(column)));
-    const size_t width = column == FixedColumn::kTraceId || column == FixedColumn::kLinkTraceId ? 16 : 8;
-    if (ids->fixed.size() < rows * width) return absl::DataLossError("id column shorter than its block");
-    auto arena = std::make_unique<std::string>(rows * width * 2, '\0');
-    static const char kHex[] = "0123456789abcdef";
+  const ColumnValues* source = nullptr;
+  if (field->source != FixedColumn::kCount) {
+    ASSIGN_OR_RETURN(source, Physical(Index(field->source)));
+  }
+  // Sets the rows the field applies to that have no value yet, where value(row) says so.
+  auto fill = [&](ValueType type, auto value) {
     for (size_t row = 0; row < rows; ++row) {
-      if (out.types[row] != ValueType::kAbsent || !wanted(row)) continue;
-      const auto* raw = reinterpret_cast<const uint8_t*>(ids->fixed.data() + row * width);
-      char* dst = arena->data() + row * width * 2;
-      for (size_t i = 0; i < width; ++i) {
-        dst[2 * i] = kHex[raw[i] >> 4];
-        dst[2 * i + 1] = kHex[raw[i] & 15];
-      }
-      out.types[row] = ValueType::kString;
-      out.strings[row] = std::string_view(dst, width * 2);
-    }
-    bytes_ += arena->size();
-    owned_strings_.push_back(std::move(arena));
-    return absl::OkStatus();
-  };
-  auto strings = [&](FixedColumn column, auto wanted) -> absl::Status {
-    ASSIGN_OR_RETURN(const ColumnValues* v, Physical(Index(column)));
-    *dictionary = v;
-    for (size_t row = 0; row < rows; ++row) {
-      if (out.types[row] != ValueType::kAbsent || !wanted(row)) continue;
-      out.types[row] = ValueType::kString;
-      out.strings[row] = StringAt(*v, row);
-    }
-    return absl::OkStatus();
-  };
-  auto ints = [&](FixedColumn column, ValueType type, auto wanted, auto transform) -> absl::Status {
-    ASSIGN_OR_RETURN(const ColumnValues* v, Physical(Index(column)));
-    for (size_t row = 0; row < rows; ++row) {
-      if (out.types[row] != ValueType::kAbsent || !wanted(row, v->ints[row])) continue;
-      out.types[row] = type;
-      transform(row, v->ints[row]);
-    }
-    return absl::OkStatus();
-  };
-  auto constant = [&](std::string_view value, auto wanted) {
-    for (size_t row = 0; row < rows; ++row) {
-      if (out.types[row] != ValueType::kAbsent || !wanted(row)) continue;
-      out.types[row] = ValueType::kString;
-      out.strings[row] = value;
+      if (out.types[row] != ValueType::kAbsent) continue;
+      if (!model::Applies(field->applies, static_cast<AnnotationType>(annotations->ints[row]))) continue;
+      if (value(row)) out.types[row] = type;
     }
   };
-  auto span_row = [&](size_t row, int64_t) { return is_span(row); };
-  auto set_int = [&](size_t row, int64_t v) { out.ints[row] = v; };
-
-  if (name == "trace.trace_id") return hex_ids(FixedColumn::kTraceId, not_event);
-  if (name == "trace.span_id") return hex_ids(FixedColumn::kSpanId, is_span);
-  if (name == "trace.parent_id") {
-    ASSIGN_OR_RETURN(const ColumnValues* parents, Physical(Index(FixedColumn::kParentSpanId)));
-    auto has_parent = [&](size_t row) {
-      if (!not_event(row)) return false;
-      std::string_view id(parents->fixed.data() + row * 8, 8);
-      return id.find_first_not_of('\0') != std::string_view::npos;
-    };
-    if (parents->fixed.size() < rows * 8) return absl::DataLossError("id column shorter than its block");
-    return hex_ids(FixedColumn::kParentSpanId, has_parent);
-  }
-  if (name == "trace.link.trace_id") {
-    return hex_ids(FixedColumn::kLinkTraceId, [&](size_t row) { return type_of(row) == AnnotationType::kLink; });
-  }
-  if (name == "trace.link.span_id") {
-    return hex_ids(FixedColumn::kLinkSpanId, [&](size_t row) { return type_of(row) == AnnotationType::kLink; });
-  }
-  if (name == "name") return strings(FixedColumn::kName, not_event);
-  if (name == "service.name") return strings(FixedColumn::kServiceName, not_event);
-  if (name == "status_message") {
-    ASSIGN_OR_RETURN(const ColumnValues* v, Physical(Index(FixedColumn::kStatusMessage)));
-    return strings(FixedColumn::kStatusMessage, [&](size_t row) { return is_span(row) && !StringAt(*v, row).empty(); });
-  }
-  if (name == "library.name" || name == "library.version") {
-    const FixedColumn c = name == "library.name" ? FixedColumn::kScopeName : FixedColumn::kScopeVersion;
-    ASSIGN_OR_RETURN(const ColumnValues* v, Physical(Index(c)));
-    return strings(c, [&](size_t row) { return is_span(row) && !StringAt(*v, row).empty(); });
-  }
-  if (name == "type" || name == "span.kind") {
-    return ints(FixedColumn::kKind, ValueType::kString, span_row, [&](size_t row, int64_t kind) {
-      out.strings[row] = model::SpanKindName(static_cast<model::SpanKind>(std::clamp<int64_t>(kind, 0, 5)));
-    });
-  }
-  if (name == "duration_ms") {
-    return ints(FixedColumn::kDuration, ValueType::kDouble, span_row,
-                [&](size_t row, int64_t ns) { out.doubles[row] = static_cast<double>(ns) / 1e6; });
-  }
-  if (name == "status_code") return ints(FixedColumn::kStatusCode, ValueType::kInt, span_row, set_int);
-  if (name == "span.num_events") return ints(FixedColumn::kNumEvents, ValueType::kInt, span_row, set_int);
-  if (name == "span.num_links") return ints(FixedColumn::kNumLinks, ValueType::kInt, span_row, set_int);
-  if (name == "error") {
-    return ints(FixedColumn::kStatusCode, ValueType::kBool,
-                [&](size_t row, int64_t code) { return not_event(row) && code == static_cast<int64_t>(model::StatusCode::kError); },
-                [&](size_t row, int64_t) { out.ints[row] = 1; });
-  }
-  if (name == "meta.invalid_duration") {
-    return ints(FixedColumn::kInvalidDuration, ValueType::kBool,
-                [&](size_t row, int64_t invalid) { return is_span(row) && invalid != 0; },
-                [&](size_t row, int64_t) { out.ints[row] = 1; });
-  }
-  if (name == "meta.signal_type") {
-    constant("trace", is_span);
-    return absl::OkStatus();
-  }
-  if (name == "meta.annotation_type") {
-    constant("span_event", [&](size_t row) { return type_of(row) == AnnotationType::kSpanEvent; });
-    constant("link", [&](size_t row) { return type_of(row) == AnnotationType::kLink; });
-    return absl::OkStatus();
+  switch (field->derived) {
+    case model::DerivedAs::kHexId:
+    case model::DerivedAs::kHexIdNonZero: {
+      const size_t width = model::FixedFieldInfoOf(field->source).width;
+      if (source->fixed.size() < rows * width) return absl::DataLossError("id column shorter than its block");
+      const bool skip_zero = field->derived == model::DerivedAs::kHexIdNonZero;
+      auto arena = std::make_unique<std::string>(rows * width * 2, '\0');
+      static const char kHex[] = "0123456789abcdef";
+      fill(ValueType::kString, [&](size_t row) {
+        const std::string_view id(source->fixed.data() + row * width, width);
+        if (skip_zero && id.find_first_not_of('\0') == std::string_view::npos) return false;
+        char* dst = arena->data() + row * width * 2;
+        for (size_t i = 0; i < width; ++i) {
+          dst[2 * i] = kHex[static_cast<uint8_t>(id[i]) >> 4];
+          dst[2 * i + 1] = kHex[static_cast<uint8_t>(id[i]) & 15];
+        }
+        out.strings[row] = std::string_view(dst, width * 2);
+        return true;
+      });
+      bytes_ += arena->size();
+      owned_strings_.push_back(std::move(arena));
+      break;
+    }
+    case model::DerivedAs::kString:
+    case model::DerivedAs::kStringNonEmpty: {
+      *dictionary = source;
+      const bool skip_empty = field->derived == model::DerivedAs::kStringNonEmpty;
+      fill(ValueType::kString, [&](size_t row) {
+        out.strings[row] = StringAt(*source, row);
+        return !skip_empty || !out.strings[row].empty();
+      });
+      break;
+    }
+    case model::DerivedAs::kKindName:
+      fill(ValueType::kString, [&](size_t row) {
+        out.strings[row] = model::SpanKindName(
+            model::FromStoredInt<model::SpanKind>(source->ints[row], static_cast<int64_t>(model::SpanKind::kConsumer)));
+        return true;
+      });
+      break;
+    case model::DerivedAs::kMillis:
+      fill(ValueType::kDouble, [&](size_t row) {
+        out.doubles[row] = static_cast<double>(source->ints[row]) / 1e6;
+        return true;
+      });
+      break;
+    case model::DerivedAs::kInt:
+      fill(ValueType::kInt, [&](size_t row) {
+        out.ints[row] = source->ints[row];
+        return true;
+      });
+      break;
+    case model::DerivedAs::kTrueIfError:
+    case model::DerivedAs::kTrueIfNonZero: {
+      const bool error = field->derived == model::DerivedAs::kTrueIfError;
+      fill(ValueType::kBool, [&](size_t row) {
+        const int64_t v = source->ints[row];
+        if (error ? v != static_cast<int64_t>(model::StatusCode::kError) : v == 0) return false;
+        out.ints[row] = 1;
+        return true;
+      });
+      break;
+    }
+    case model::DerivedAs::kAnnotationName:
+      fill(ValueType::kString, [&](size_t row) {
+        out.strings[row] = model::AnnotationName(static_cast<AnnotationType>(source->ints[row]));
+        return !out.strings[row].empty();
+      });
+      break;
+    case model::DerivedAs::kSignalType:
+      fill(ValueType::kString, [&](size_t row) {
+        out.strings[row] = "trace";
+        return true;
+      });
+      break;
   }
   return absl::OkStatus();
 }
@@ -265,9 +227,7 @@ absl::StatusOr<const ValueColumn*> BlockColumns::Column(const std::string& name)
       case model::AttributeType::kBool: need(ValueType::kBool); break;
     }
   }
-  for (const auto& [field, type] : kFixedFields) {
-    if (sources.fixed && field == name) need(type);
-  }
+  if (sources.fixed) need(ValueTypeOf(model::FindHoneycombSpanField(name)->type));
   out->types.assign(rows, ValueType::kAbsent);
   if (need_ints) out->ints.assign(rows, 0);
   if (need_doubles) out->doubles.assign(rows, 0);

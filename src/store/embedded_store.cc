@@ -24,6 +24,17 @@
 namespace waggle::store {
 namespace {
 
+std::vector<PartDescriptor> Describe(const std::vector<std::shared_ptr<PartReader>>& parts,
+                                     const std::vector<uint64_t>& ids) {
+  std::vector<PartDescriptor> out;
+  out.reserve(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const PartFooter& f = parts[i]->footer();
+    out.push_back({ids[i], f.dataset, f.partition, f.rows});
+  }
+  return out;
+}
+
 namespace fs = std::filesystem;
 
 // parts/<20 digits>.part; nullopt for anything else (temporaries included).
@@ -182,14 +193,19 @@ void EmbeddedStore::Append(std::vector<model::Event> events, AppendCallback done
   // Into the head only once durable, so a lookup never shows what a crash could still lose.
   wal_->Append(std::move(record), [this, ids = std::move(ids), count,
                                    done = std::move(done)](absl::Status status, std::string written) mutable {
+    bool freeze = false;
     if (status.ok()) {
       std::lock_guard lock(mutex_);
       head_->Add(std::move(written), ids, count);
-      if (head_->bytes() >= options_.head_flush_bytes && !flush_requested_) {
-        flush_requested_ = true;
-        wake_.notify_all();
+      // A full head is frozen here, on the log's thread, even while the flush thread is busy
+      // writing an older one: waiting for it let the head pass its limit (503s) under steady
+      // load the machine could take. One frozen head waits beside the one being written at most,
+      // so the backlog left after a surge drains in about two flushes.
+      if (head_->bytes() >= options_.head_flush_bytes && !freeze_pending_ && frozen_.size() <= 1) {
+        freeze = freeze_pending_ = true;
       }
     }
+    if (freeze) RequestFreeze(nullptr);
     done(std::move(status));
   });
 }
@@ -327,11 +343,15 @@ absl::Status EmbeddedStore::RunFlush(bool force) {
   for (bool first = true;; first = false) {
     bool freeze = false;
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
       flush_requested_ = false;
-      if (!head_->empty()) {
+      // A forced flush writes out everything appended before it: a freeze under way may
+      // leave later records in the new head, so wait for it and look again.
+      if (force && first) wake_.wait(lock, [this] { return !freeze_pending_; });
+      if (!head_->empty() && !freeze_pending_) {
         freeze = (force && first) || head_->bytes() >= options_.head_flush_bytes ||
                  std::chrono::steady_clock::now() - head_started_ >= options_.head_flush_age;
+        freeze_pending_ = freeze;
       }
     }
     if (freeze) RETURN_IF_NOT_OK(FreezeHead());
@@ -353,18 +373,27 @@ absl::Status EmbeddedStore::RunCompaction(bool force) {
   return ApplyRetention();
 }
 
+void EmbeddedStore::RequestFreeze(std::function<void(absl::Status)> done) {
+  wal_->Rotate([this, done = std::move(done)](absl::Status status, uint64_t sequence) {
+    {
+      std::lock_guard lock(mutex_);
+      if (status.ok() && !head_->empty()) {
+        frozen_bytes_ += head_->bytes();
+        frozen_.push_back({head_, sequence});
+        head_ = std::make_shared<Head>();
+        head_started_ = std::chrono::steady_clock::now();
+        flush_requested_ = true;
+      }
+      freeze_pending_ = false;
+      wake_.notify_all();
+    }
+    if (done) done(status);
+  });
+}
+
 absl::Status EmbeddedStore::FreezeHead() {
   std::promise<absl::Status> rotated;
-  wal_->Rotate([this, &rotated](absl::Status status, uint64_t sequence) {
-    if (status.ok()) {
-      std::lock_guard lock(mutex_);
-      frozen_bytes_ += head_->bytes();
-      frozen_.push_back({head_, sequence});
-      head_ = std::make_shared<Head>();
-      head_started_ = std::chrono::steady_clock::now();
-    }
-    rotated.set_value(status);
-  });
+  RequestFreeze([&rotated](absl::Status status) { rotated.set_value(status); });
   return rotated.get_future().get();
 }
 
@@ -429,43 +458,27 @@ absl::Status EmbeddedStore::MergeOnce(bool* merged) {
     parts = parts_;
     ids = part_ids_;
   }
-  std::map<std::pair<std::string, int64_t>, std::vector<size_t>> groups;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const PartFooter& f = parts[i]->footer();
-    if (f.rows < options_.max_part_rows) groups[{f.dataset, f.partition}].push_back(i);
+  std::optional<MergeChoice> choice = PickMerge(Describe(parts, ids), options_.merge);
+  if (!choice) return absl::OkStatus();
+  std::vector<std::shared_ptr<PartReader>> inputs;
+  for (uint64_t id : choice->ids) {
+    inputs.push_back(parts[std::find(ids.begin(), ids.end(), id) - ids.begin()]);
   }
-  for (auto& [key, members] : groups) {
-    if (members.size() < options_.merge_min_inputs) continue;
-    std::sort(members.begin(), members.end(),
-              [&](size_t a, size_t b) { return parts[a]->footer().rows < parts[b]->footer().rows; });
-    std::vector<std::shared_ptr<PartReader>> inputs;
-    std::vector<uint64_t> input_ids;
-    uint64_t rows = 0;
-    for (size_t i : members) {
-      if (inputs.size() >= options_.merge_max_inputs) break;
-      if (inputs.size() >= 2 && rows + parts[i]->footer().rows > options_.max_part_rows) break;
-      inputs.push_back(parts[i]);
-      input_ids.push_back(ids[i]);
-      rows += parts[i]->footer().rows;
-    }
-    if (inputs.size() < 2) continue;
-    const uint64_t id = AllocatePartId();
-    const std::string path = PartPath(id);
-    {
-      ASSIGN_OR_RETURN(auto writer, PartWriter::Create(path + ".tmp", key.first, key.second, options_.part));
-      RETURN_IF_NOT_OK(MergeParts(inputs, *writer));
-      RETURN_IF_NOT_OK(writer->Finish().status());
-    }
-    if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", path);
-    if (absl::Status status = ReplaceParts({id}, input_ids, 0, false); !status.ok()) {
-      ::unlink(path.c_str());
-      return status;
-    }
-    std::lock_guard lock(mutex_);
-    ++counters_.merges;
-    *merged = true;
-    return absl::OkStatus();
+  const uint64_t id = AllocatePartId();
+  const std::string path = PartPath(id);
+  {
+    ASSIGN_OR_RETURN(auto writer, PartWriter::Create(path + ".tmp", choice->dataset, choice->partition, options_.part));
+    RETURN_IF_NOT_OK(MergeParts(inputs, *writer));
+    RETURN_IF_NOT_OK(writer->Finish().status());
   }
+  if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", path);
+  if (absl::Status status = ReplaceParts({id}, choice->ids, 0, false); !status.ok()) {
+    ::unlink(path.c_str());
+    return status;
+  }
+  std::lock_guard lock(mutex_);
+  ++counters_.merges;
+  *merged = true;
   return absl::OkStatus();
 }
 
@@ -535,13 +548,7 @@ absl::Status EmbeddedStore::ReplaceParts(const std::vector<uint64_t>& added,
       parts_.push_back(opened[i]);
       part_ids_.push_back(added[i]);
     }
-    std::map<std::pair<std::string, int64_t>, size_t> unmerged;
-    most_unmerged_parts_ = 0;
-    for (const auto& p : parts_) {
-      if (p->footer().rows < options_.max_part_rows) {
-        most_unmerged_parts_ = std::max(most_unmerged_parts_, ++unmerged[{p->footer().dataset, p->footer().partition}]);
-      }
-    }
+    most_unmerged_parts_ = MostWaitingParts(Describe(parts_, part_ids_), options_.merge);
     // A flush publishes the oldest frozen head's parts: it is now served from them.
     if (publishes_frozen_head) {
       frozen_bytes_ -= frozen_.front().head->bytes();

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,6 +25,7 @@
 
 #include "store/head.h"
 #include "store/manifest.h"
+#include "store/merge_picker.h"
 #include "store/part_reader.h"
 #include "store/part_writer.h"
 #include "store/store.h"
@@ -42,13 +44,10 @@ struct EmbeddedStoreOptions {
   uint64_t head_flush_bytes = 32ull << 20;
   std::chrono::milliseconds head_flush_age{10000};
   PartWriterOptions part;
-  // Merging: a dataset/hour with this many parts smaller than max_part_rows gets up to
-  // merge_max_inputs of its smallest merged into one. Parts are not merged past 4 Mi rows:
-  // compression works per block of 8192 rows, so bigger parts would cost merge time for no
-  // gain in size, and a lookup checks a Bloom filter per part (~100 ns).
-  size_t merge_min_inputs = 6;
-  size_t merge_max_inputs = 12;
-  uint64_t max_part_rows = 4ull << 20;
+  // Which parts merge (store/merge_picker.h): tiers of about one size, 6 to 12 at a time,
+  // up to 4 Mi rows. Bigger parts would cost merge time for no gain in size (compression works
+  // per block of 8192 rows), and a lookup checks a Bloom filter per part (~100 ns).
+  MergePolicy merge;
   // Ingest is refused (503) while a dataset/hour has more parts waiting to be merged than
   // this, so merging catches up and the part count stays bounded under any load.
   size_t max_unmerged_parts = 48;
@@ -102,7 +101,10 @@ class EmbeddedStore final : public Store {
   void CompactionLoop();
   absl::Status RunFlush(bool force);
   absl::Status RunCompaction(bool force);
-  absl::Status FreezeHead();
+  // Asks the log to rotate; at that exact boundary, on the log's thread, the head is frozen
+  // (so it holds precisely the older segments' records). done, if set, gets the status.
+  void RequestFreeze(std::function<void(absl::Status)> done);
+  absl::Status FreezeHead();  // RequestFreeze, waiting for it
   // Writes out the oldest frozen head, if any; *flushed says whether there was one.
   absl::Status FlushOldestFrozenHead(bool* flushed);
   absl::Status WriteHead(const Head& head, std::vector<uint64_t>* new_ids);
@@ -135,10 +137,11 @@ class EmbeddedStore final : public Store {
   uint64_t frozen_bytes_ = 0;
   std::vector<std::shared_ptr<PartReader>> parts_;  // sorted by id
   std::vector<uint64_t> part_ids_;                  // parallel to parts_
-  size_t most_unmerged_parts_ = 0;                  // in any dataset/hour
+  size_t most_unmerged_parts_ = 0;                  // waiting to merge, in any dataset/hour
   EmbeddedStoreStats counters_;
   bool closing_ = false;
   bool flush_requested_ = false;
+  bool freeze_pending_ = false;  // a rotation is queued in the log; the head freezes at it
   bool compaction_requested_ = false;
   std::thread flush_thread_;
   std::thread compaction_thread_;

@@ -2,13 +2,39 @@
 
 #include <cstring>
 
+#include "common/status_macros.h"
 #include "common/strings.h"
+#include "model/event_schema.h"
 #include "store/byte_io.h"
 
 namespace waggle::store {
 namespace {
 
 constexpr uint8_t kEventVersion = 1;
+
+// Version 1 writes each fixed field by its C++ type, in kFixedFields order.
+template <typename T>
+void WriteField(ByteWriter& w, const T& v) {
+  if constexpr (std::is_same_v<T, std::string>) w.String(v);
+  else if constexpr (model::kIsId<T>) w.Raw(v.AsBytes());
+  else if constexpr (std::is_same_v<T, int64_t>) w.Signed(v);
+  else if constexpr (std::is_same_v<T, uint32_t>) w.Varint(v);
+  else w.Byte(static_cast<uint8_t>(model::ToStoredInt(v)));  // enums and bools
+}
+
+template <typename Def, typename T>
+absl::Status ReadField(ByteReader& r, const Def& def, T& v) {
+  if constexpr (std::is_same_v<T, std::string>) v = r.String();
+  else if constexpr (model::kIsId<T>) v = r.ReadId<T>();
+  else if constexpr (std::is_same_v<T, int64_t>) v = r.Signed();
+  else if constexpr (std::is_same_v<T, uint32_t>) v = static_cast<uint32_t>(r.Varint());
+  else {
+    const uint8_t stored = r.Byte();
+    if (stored > def.max) return absl::DataLossError(StrCat("corrupt ", def.name));
+    v = model::FromStoredInt<T>(stored, def.max);
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -22,27 +48,7 @@ void EncodeEvents(std::span<const model::Event> events, std::string* out) {
   for (const model::Event& e : events) {
     w.Byte(kEventVersion);
     w.String(e.dataset);
-    w.Byte(static_cast<uint8_t>(e.annotation_type));
-    w.Signed(e.time_unix_nano);
-    w.Signed(e.duration_nano);
-    w.Signed(e.sample_rate);
-    w.Raw(e.trace_id.AsBytes());
-    w.Raw(e.span_id.AsBytes());
-    w.Raw(e.parent_span_id.AsBytes());
-    w.Byte(static_cast<uint8_t>(e.kind));
-    w.Byte(static_cast<uint8_t>(e.status_code));
-    w.Byte(e.invalid_duration ? 1 : 0);
-    w.String(e.name);
-    w.String(e.service_name);
-    w.String(e.status_message);
-    w.String(e.scope_name);
-    w.String(e.scope_version);
-    w.String(e.trace_state);
-    w.Varint(e.flags);
-    w.Varint(e.num_events);
-    w.Varint(e.num_links);
-    w.Raw(e.link_trace_id.AsBytes());
-    w.Raw(e.link_span_id.AsBytes());
+    model::ForEachFixedField([&](const auto& def) { WriteField(w, e.*def.member); });
     w.Varint(e.fields.size());
     for (const model::Field& f : e.fields) {
       w.String(f.key);
@@ -74,32 +80,11 @@ absl::StatusOr<std::vector<model::Event>> DecodeEvents(std::string_view data) {
       return absl::DataLossError(StrCat("unknown event encoding version ", version));
     }
     e.dataset = r.String();
-    uint8_t annotation = r.Byte();
-    if (annotation > model::kMaxAnnotationType) return absl::DataLossError("corrupt annotation type");
-    e.annotation_type = static_cast<model::AnnotationType>(annotation);
-    e.time_unix_nano = r.Signed();
-    e.duration_nano = r.Signed();
-    e.sample_rate = r.Signed();
-    e.trace_id = r.ReadId<model::TraceId>();
-    e.span_id = r.ReadId<model::SpanId>();
-    e.parent_span_id = r.ReadId<model::SpanId>();
-    uint8_t kind = r.Byte();
-    uint8_t status = r.Byte();
-    if (kind > 5 || status > 2) return absl::DataLossError("corrupt span kind or status");
-    e.kind = static_cast<model::SpanKind>(kind);
-    e.status_code = static_cast<model::StatusCode>(status);
-    e.invalid_duration = r.Byte() != 0;
-    e.name = r.String();
-    e.service_name = r.String();
-    e.status_message = r.String();
-    e.scope_name = r.String();
-    e.scope_version = r.String();
-    e.trace_state = r.String();
-    e.flags = static_cast<uint32_t>(r.Varint());
-    e.num_events = static_cast<uint32_t>(r.Varint());
-    e.num_links = static_cast<uint32_t>(r.Varint());
-    e.link_trace_id = r.ReadId<model::TraceId>();
-    e.link_span_id = r.ReadId<model::SpanId>();
+    absl::Status fixed = absl::OkStatus();
+    model::ForEachFixedField([&](const auto& def) {
+      if (fixed.ok()) fixed = ReadField(r, def, e.*def.member);
+    });
+    RETURN_IF_NOT_OK(fixed);
     uint64_t num_fields = r.Varint();
     if (!r.ok() || num_fields > data.size()) return absl::DataLossError("corrupt field count");
     e.fields.resize(num_fields);

@@ -14,17 +14,6 @@ ColumnDescriptor Fixed(FixedColumn column) {
   return d;
 }
 
-const char* FixedColumnName(uint8_t fixed) {
-  static const char* const kNames[] = {
-      "time",         "duration",    "sample_rate",  "annotation_type", "kind",
-      "status_code",  "invalid_duration", "flags",   "num_events",      "num_links",
-      "trace_id",     "span_id",     "parent_span_id", "link_trace_id", "link_span_id",
-      "name",         "service_name", "status_message", "scope_name",   "scope_version",
-      "trace_state"};
-  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(FixedColumn::kCount));
-  return fixed < static_cast<uint8_t>(FixedColumn::kCount) ? kNames[fixed] : "?";
-}
-
 }  // namespace
 
 PhysicalType ColumnDescriptor::physical_type() const {
@@ -38,19 +27,23 @@ PhysicalType ColumnDescriptor::physical_type() const {
         return PhysicalType::kInt;  // ints and bools (0/1)
     }
   }
-  auto column = static_cast<FixedColumn>(fixed);
-  if (column >= FixedColumn::kTraceId && column <= FixedColumn::kLinkSpanId) return PhysicalType::kFixedBytes;
-  if (column >= FixedColumn::kName) return PhysicalType::kString;
+  switch (model::FixedFieldInfoOf(static_cast<FixedColumn>(fixed)).storage) {
+    case model::FieldStorage::kFixedBytes: return PhysicalType::kFixedBytes;
+    case model::FieldStorage::kString: return PhysicalType::kString;
+    case model::FieldStorage::kInt: break;
+  }
   return PhysicalType::kInt;
 }
 
 uint32_t ColumnDescriptor::fixed_width() const {
-  auto column = static_cast<FixedColumn>(fixed);
-  return column == FixedColumn::kTraceId || column == FixedColumn::kLinkTraceId ? 16 : 8;
+  return model::FixedFieldInfoOf(static_cast<FixedColumn>(fixed)).width;
 }
 
 std::string ColumnDescriptor::DebugName() const {
-  if (!is_attribute()) return FixedColumnName(fixed);
+  if (!is_attribute()) {
+    return fixed < model::kFixedFieldCount ? std::string(model::FixedFieldInfoOf(static_cast<FixedColumn>(fixed)).name)
+                                           : std::string("?");
+  }
   static const char* const kOrigins[] = {"resource", "scope", "span", "derived"};
   static const char* const kTypes[] = {"string", "int", "double", "bool"};
   return StrCat(kOrigins[static_cast<int>(origin) & 3], ":", kTypes[static_cast<int>(type) & 3], ":", key);

@@ -27,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "model/event.h"
+#include "model/event_schema.h"
 
 namespace waggle::store {
 
@@ -35,32 +36,10 @@ inline constexpr char kPartEndMagic[8] = {'W', 'G', 'L', 'P', 'E', 'N', 'D', '1'
 inline constexpr size_t kPartTrailerSize = 4 + 8 + 8;
 inline constexpr int64_t kPartitionNanos = 3600ll * 1000 * 1000 * 1000;  // one hour
 
-// The columns every event has. Attributes follow as columns of their own, one per
-// (origin, type, key): the same key sent as int and as string is two columns, both kept.
-enum class FixedColumn : uint8_t {
-  kTime = 0,
-  kDuration,
-  kSampleRate,
-  kAnnotationType,
-  kKind,
-  kStatusCode,
-  kInvalidDuration,
-  kFlags,
-  kNumEvents,
-  kNumLinks,
-  kTraceId,
-  kSpanId,
-  kParentSpanId,
-  kLinkTraceId,
-  kLinkSpanId,
-  kName,
-  kServiceName,
-  kStatusMessage,
-  kScopeName,
-  kScopeVersion,
-  kTraceState,
-  kCount,
-};
+// The columns every event has, one per fixed field of model/event_schema.h, numbered by its
+// id. Attributes follow as columns of their own, one per (origin, type, key): the same key
+// sent as int and as string is two columns, both kept.
+using FixedColumn = model::FixedField;
 inline constexpr uint8_t kAttributeColumn = 255;
 
 enum class PhysicalType : uint8_t { kInt, kDouble, kString, kFixedBytes };

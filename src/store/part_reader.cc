@@ -206,29 +206,13 @@ std::vector<model::Event> PartReader::EventsOf(const std::vector<ColumnValues>& 
   for (uint32_t row = begin; row < end; ++row) {
     model::Event& e = events[row - begin];
     e.dataset = footer_.dataset;
-    e.time_unix_nano = fixed(FixedColumn::kTime).ints[row];
-    e.duration_nano = fixed(FixedColumn::kDuration).ints[row];
-    e.sample_rate = fixed(FixedColumn::kSampleRate).ints[row];
-    e.annotation_type = static_cast<model::AnnotationType>(
-        std::clamp<int64_t>(fixed(FixedColumn::kAnnotationType).ints[row], 0, model::kMaxAnnotationType));
-    e.kind = static_cast<model::SpanKind>(std::clamp<int64_t>(fixed(FixedColumn::kKind).ints[row], 0, 5));
-    e.status_code =
-        static_cast<model::StatusCode>(std::clamp<int64_t>(fixed(FixedColumn::kStatusCode).ints[row], 0, 2));
-    e.invalid_duration = fixed(FixedColumn::kInvalidDuration).ints[row] != 0;
-    e.flags = static_cast<uint32_t>(fixed(FixedColumn::kFlags).ints[row]);
-    e.num_events = static_cast<uint32_t>(fixed(FixedColumn::kNumEvents).ints[row]);
-    e.num_links = static_cast<uint32_t>(fixed(FixedColumn::kNumLinks).ints[row]);
-    e.trace_id = IdAt<model::TraceId>(fixed(FixedColumn::kTraceId), row);
-    e.span_id = IdAt<model::SpanId>(fixed(FixedColumn::kSpanId), row);
-    e.parent_span_id = IdAt<model::SpanId>(fixed(FixedColumn::kParentSpanId), row);
-    e.link_trace_id = IdAt<model::TraceId>(fixed(FixedColumn::kLinkTraceId), row);
-    e.link_span_id = IdAt<model::SpanId>(fixed(FixedColumn::kLinkSpanId), row);
-    e.name = string_at(fixed(FixedColumn::kName), row);
-    e.service_name = string_at(fixed(FixedColumn::kServiceName), row);
-    e.status_message = string_at(fixed(FixedColumn::kStatusMessage), row);
-    e.scope_name = string_at(fixed(FixedColumn::kScopeName), row);
-    e.scope_version = string_at(fixed(FixedColumn::kScopeVersion), row);
-    e.trace_state = string_at(fixed(FixedColumn::kTraceState), row);
+    model::ForEachFixedField([&](const auto& def) {
+      using T = typename std::decay_t<decltype(def)>::Type;
+      const ColumnValues& v = fixed(def.id);
+      if constexpr (model::kIsId<T>) e.*def.member = IdAt<T>(v, row);
+      else if constexpr (std::is_same_v<T, std::string>) e.*def.member = string_at(v, row);
+      else e.*def.member = model::FromStoredInt<T>(v.ints[row], def.max);
+    });
     // Attributes in column order: resource, scope, span levels stay in their order of
     // first appearance in the part (arrival order within a level is not kept).
     for (size_t c = static_cast<size_t>(FixedColumn::kCount); c < ncolumns; ++c) {

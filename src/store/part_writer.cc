@@ -98,40 +98,20 @@ size_t PartWriter::AttributeColumn(model::FieldOrigin origin, model::AttributeTy
 
 absl::Status PartWriter::Add(const model::Event& e) {
   const uint32_t row = block_rows_;
-  auto put_int = [&](FixedColumn c, int64_t v) {
-    ColumnBuilder& b = builders_[static_cast<size_t>(c)];
-    b.ints.push_back(v);
-    b.rows_present.push_back(row);
-  };
-  auto put_string = [&](FixedColumn c, std::string_view v) {
-    ColumnBuilder& b = builders_[static_cast<size_t>(c)];
-    b.SetString(true, v);
-    b.rows_present.push_back(row);
-  };
-  auto put_bytes = [&](FixedColumn c, std::string_view v) {
-    builders_[static_cast<size_t>(c)].fixed.append(v);
-  };
-  put_int(FixedColumn::kTime, e.time_unix_nano);
-  put_int(FixedColumn::kDuration, e.duration_nano);
-  put_int(FixedColumn::kSampleRate, e.sample_rate);
-  put_int(FixedColumn::kAnnotationType, static_cast<int64_t>(e.annotation_type));
-  put_int(FixedColumn::kKind, static_cast<int64_t>(e.kind));
-  put_int(FixedColumn::kStatusCode, static_cast<int64_t>(e.status_code));
-  put_int(FixedColumn::kInvalidDuration, e.invalid_duration ? 1 : 0);
-  put_int(FixedColumn::kFlags, e.flags);
-  put_int(FixedColumn::kNumEvents, e.num_events);
-  put_int(FixedColumn::kNumLinks, e.num_links);
-  put_bytes(FixedColumn::kTraceId, e.trace_id.AsBytes());
-  put_bytes(FixedColumn::kSpanId, e.span_id.AsBytes());
-  put_bytes(FixedColumn::kParentSpanId, e.parent_span_id.AsBytes());
-  put_bytes(FixedColumn::kLinkTraceId, e.link_trace_id.AsBytes());
-  put_bytes(FixedColumn::kLinkSpanId, e.link_span_id.AsBytes());
-  put_string(FixedColumn::kName, e.name);
-  put_string(FixedColumn::kServiceName, e.service_name);
-  put_string(FixedColumn::kStatusMessage, e.status_message);
-  put_string(FixedColumn::kScopeName, e.scope_name);
-  put_string(FixedColumn::kScopeVersion, e.scope_version);
-  put_string(FixedColumn::kTraceState, e.trace_state);
+  model::ForEachFixedField([&](const auto& def) {
+    using T = typename std::decay_t<decltype(def)>::Type;
+    ColumnBuilder& b = builders_[static_cast<size_t>(def.id)];
+    const T& v = e.*def.member;
+    if constexpr (model::kIsId<T>) {
+      b.fixed.append(v.AsBytes());
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      b.SetString(true, v);
+      b.rows_present.push_back(row);
+    } else {
+      b.ints.push_back(model::ToStoredInt(v));
+      b.rows_present.push_back(row);
+    }
+  });
 
   if (field_column_cache_.size() < e.fields.size()) {
     field_column_cache_.resize(e.fields.size(), {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX});

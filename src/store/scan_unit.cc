@@ -152,27 +152,14 @@ MemoryUnit::MemoryUnit(const std::vector<model::Event>& events, const std::vecto
     const model::Event& e = events[rows[row]];
     min_time_ = std::min(min_time_, e.time_unix_nano);
     max_time_ = std::max(max_time_, e.time_unix_nano);
-    put_int(fixed(FixedColumn::kTime), row, e.time_unix_nano);
-    put_int(fixed(FixedColumn::kDuration), row, e.duration_nano);
-    put_int(fixed(FixedColumn::kSampleRate), row, e.sample_rate);
-    put_int(fixed(FixedColumn::kAnnotationType), row, static_cast<int64_t>(e.annotation_type));
-    put_int(fixed(FixedColumn::kKind), row, static_cast<int64_t>(e.kind));
-    put_int(fixed(FixedColumn::kStatusCode), row, static_cast<int64_t>(e.status_code));
-    put_int(fixed(FixedColumn::kInvalidDuration), row, e.invalid_duration ? 1 : 0);
-    put_int(fixed(FixedColumn::kFlags), row, e.flags);
-    put_int(fixed(FixedColumn::kNumEvents), row, e.num_events);
-    put_int(fixed(FixedColumn::kNumLinks), row, e.num_links);
-    values_[fixed(FixedColumn::kTraceId)].fixed.append(e.trace_id.AsBytes());
-    values_[fixed(FixedColumn::kSpanId)].fixed.append(e.span_id.AsBytes());
-    values_[fixed(FixedColumn::kParentSpanId)].fixed.append(e.parent_span_id.AsBytes());
-    values_[fixed(FixedColumn::kLinkTraceId)].fixed.append(e.link_trace_id.AsBytes());
-    values_[fixed(FixedColumn::kLinkSpanId)].fixed.append(e.link_span_id.AsBytes());
-    put_string(fixed(FixedColumn::kName), row, e.name);
-    put_string(fixed(FixedColumn::kServiceName), row, e.service_name);
-    put_string(fixed(FixedColumn::kStatusMessage), row, e.status_message);
-    put_string(fixed(FixedColumn::kScopeName), row, e.scope_name);
-    put_string(fixed(FixedColumn::kScopeVersion), row, e.scope_version);
-    put_string(fixed(FixedColumn::kTraceState), row, e.trace_state);
+    model::ForEachFixedField([&](const auto& def) {
+      using T = typename std::decay_t<decltype(def)>::Type;
+      const size_t c = fixed(def.id);
+      const T& v = e.*def.member;
+      if constexpr (model::kIsId<T>) values_[c].fixed.append(v.AsBytes());
+      else if constexpr (std::is_same_v<T, std::string>) put_string(c, row, v);
+      else put_int(c, row, model::ToStoredInt(v));
+    });
     // The later of repeated keys wins, as in parts.
     for (const model::Field& f : e.fields) {
       const size_t c = column_of(f);
