@@ -19,6 +19,7 @@
 #include "common/strings.h"
 #include "store/event_codec.h"
 #include "store/file_util.h"
+#include "common/sync_point.h"
 #include "store/part_merger.h"
 
 namespace waggle::store {
@@ -407,6 +408,7 @@ absl::Status EmbeddedStore::FlushOldestFrozenHead(bool* flushed) {
   }
   std::vector<uint64_t> added;
   absl::Status status = WriteHead(*frozen.head, &added);
+  if (status.ok()) SyncPoint("EmbeddedStore::Flush:PartsWritten");
   if (status.ok()) status = ReplaceParts(added, {}, frozen.wal_replay_from, true);
   if (!status.ok()) {
     for (uint64_t id : added) ::unlink(PartPath(id).c_str());
@@ -418,7 +420,9 @@ absl::Status EmbeddedStore::FlushOldestFrozenHead(bool* flushed) {
     compaction_requested_ = true;
     wake_.notify_all();
   }
+  SyncPoint("EmbeddedStore::Flush:Published");
   wal_->DeleteSegmentsBefore(frozen.wal_replay_from);
+  SyncPoint("EmbeddedStore::Flush:LogDeleted");
   ReleaseFreeMemory();
   *flushed = true;
   return absl::OkStatus();
@@ -472,6 +476,7 @@ absl::Status EmbeddedStore::MergeOnce(bool* merged) {
     RETURN_IF_NOT_OK(writer->Finish().status());
   }
   if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", path);
+  SyncPoint("EmbeddedStore::Merge:PartWritten");
   if (absl::Status status = ReplaceParts({id}, choice->ids, 0, false); !status.ok()) {
     ::unlink(path.c_str());
     return status;
@@ -533,6 +538,7 @@ absl::Status EmbeddedStore::ReplaceParts(const std::vector<uint64_t>& added,
   next.part_ids.insert(next.part_ids.end(), added.begin(), added.end());
   next.wal_replay_from = std::max(next.wal_replay_from, wal_replay_from);
   RETURN_IF_NOT_OK(SaveManifest(options_.data_dir + "/MANIFEST", next));
+  SyncPoint("EmbeddedStore::ReplaceParts:ManifestSaved");
   manifest_ = std::move(next);
   {
     std::lock_guard lock(mutex_);
@@ -556,6 +562,7 @@ absl::Status EmbeddedStore::ReplaceParts(const std::vector<uint64_t>& added,
     }
   }
   for (uint64_t id : removed) ::unlink(PartPath(id).c_str());
+  SyncPoint("EmbeddedStore::ReplaceParts:Done");
   return absl::OkStatus();
 }
 
