@@ -96,6 +96,7 @@ absl::StatusOr<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(
       &store->replay_stats_, store->manifest_.wal_replay_from);
   if (!wal.ok()) return wal.status();
   store->wal_ = std::move(*wal);
+  if (!options.background) return store;
   store->flush_thread_ = std::thread([s = store.get()] {
     pthread_setname_np(pthread_self(), "waggle-flush");
     s->FlushLoop();
@@ -440,8 +441,14 @@ absl::Status EmbeddedStore::WriteHead(const Head& head, std::vector<uint64_t>* n
     groups[{events[i].dataset, PartitionOf(events[i].time_unix_nano)}].push_back(i);
   }
   for (auto& [key, rows] : groups) {
-    std::stable_sort(rows.begin(), rows.end(),
-                     [&](uint32_t a, uint32_t b) { return PartRowLess(events[a], events[b]); });
+    // Sorted as integer keys (stable: arrival order breaks ties), not through the events.
+    std::vector<std::pair<PartRowKey, uint32_t>> keys;
+    keys.reserve(rows.size());
+    for (uint32_t row : rows) {
+      keys.emplace_back(PartRowKey::Of(events[row].trace_id.AsBytes(), events[row].time_unix_nano), row);
+    }
+    std::sort(keys.begin(), keys.end());
+    for (size_t i = 0; i < keys.size(); ++i) rows[i] = keys[i].second;
     const uint64_t id = AllocatePartId();
     const std::string path = PartPath(id);
     ASSIGN_OR_RETURN(auto writer, PartWriter::Create(path + ".tmp", key.first, key.second, options_.part));

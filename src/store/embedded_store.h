@@ -56,6 +56,9 @@ struct EmbeddedStoreOptions {
   std::chrono::nanoseconds retention{0};
   uint64_t max_disk_bytes = 0;
   std::chrono::milliseconds maintenance_interval{1000};  // how often flush age and retention are checked
+  // False: no flush or compaction thread; only FlushAndCompact writes parts (tests that need
+  // every file change on one thread, such as crash_points_test's copies).
+  bool background = true;
 };
 
 struct EmbeddedStoreStats {

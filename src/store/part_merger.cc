@@ -21,16 +21,19 @@ class PartCursor {
       rows_ = part_->footer().blocks[next_block_].rows;
       ++next_block_;
       row_ = 0;
+      key_row_ = SIZE_MAX;
     }
     return true;
   }
-  std::string_view trace_id() const {
-    return std::string_view(block_.columns[static_cast<size_t>(FixedColumn::kTraceId)].fixed).substr(row_ * 16, 16);
-  }
-  int64_t time() const { return block_.columns[static_cast<size_t>(FixedColumn::kTime)].ints[row_]; }
-  bool Before(const PartCursor& other) const {
-    int c = trace_id().compare(other.trace_id());
-    return c != 0 ? c < 0 : time() < other.time();
+  // Valid() first: the key of the current row.
+  const PartRowKey& key() {
+    if (key_row_ != row_) {
+      key_ = PartRowKey::Of(
+          std::string_view(block_.columns[static_cast<size_t>(FixedColumn::kTraceId)].fixed).substr(row_ * 16, 16),
+          block_.columns[static_cast<size_t>(FixedColumn::kTime)].ints[row_]);
+      key_row_ = row_;
+    }
+    return key_;
   }
   absl::Status CopyRowTo(PartWriter& out) { return out.AddRow(block_, static_cast<uint32_t>(row_++)); }
 
@@ -40,9 +43,20 @@ class PartCursor {
   size_t next_block_ = 0;
   size_t rows_ = 0;
   size_t row_ = 0;
+  PartRowKey key_;
+  size_t key_row_ = SIZE_MAX;  // the row key_ is of; reset with each block
 };
 
 }  // namespace
+
+PartRowKey PartRowKey::Of(std::string_view trace_id_bytes, int64_t time) {
+  auto word = [&](size_t offset) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(trace_id_bytes[offset + i]);
+    return v;
+  };
+  return {word(0), word(8), time};
+}
 
 bool PartRowLess(const model::Event& a, const model::Event& b) {
   if (a.trace_id != b.trace_id) return a.trace_id < b.trace_id;
@@ -58,7 +72,7 @@ absl::Status MergeParts(const std::vector<std::shared_ptr<PartReader>>& inputs, 
     PartCursor* best = nullptr;
     for (auto& c : cursors) {
       ASSIGN_OR_RETURN(bool valid, c->Valid());
-      if (valid && (best == nullptr || c->Before(*best))) best = c.get();
+      if (valid && (best == nullptr || c->key() < best->key())) best = c.get();
     }
     if (best == nullptr) return absl::OkStatus();
     RETURN_IF_NOT_OK(best->CopyRowTo(out));
