@@ -106,6 +106,19 @@ constexpr void ForEachFixedField(F&& f) {
   std::apply([&](const auto&... def) { (f(def), ...); }, kFixedFields);
 }
 
+static_assert(
+    [] {
+      std::array<bool, kFixedFieldCount> seen{};
+      bool once = true;
+      ForEachFixedField([&](const auto& def) {
+        const size_t id = static_cast<size_t>(def.id);
+        once = once && id < kFixedFieldCount && !seen[id];
+        if (id < kFixedFieldCount) seen[id] = true;
+      });
+      return once;
+    }(),
+    "every FixedField appears in kFixedFields exactly once");
+
 namespace internal {
 // kFixedFields' index of each id, so fields can also be visited in id order.
 inline constexpr std::array<size_t, kFixedFieldCount> kFixedFieldIndexById = [] {
