@@ -6,24 +6,10 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startWaggle, makeDataDir } from './waggle_process.mjs';
+import { startWaggle, makeDataDir, runQuery } from './waggle_process.mjs';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const answer = (name) => readFileSync(path.join(FIXTURES, 'datadir-f57a897-answers', name), 'utf8');
-
-async function runQuery(waggle, spec) {
-  const created = await (await fetch(waggle.url('/1/queries/__all__'), {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: spec,
-  })).json();
-  let r = await (await fetch(waggle.url('/1/query_results/__all__'), {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query_id: created.id }),
-  })).json();
-  while (!r.complete) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    r = await (await fetch(waggle.url(`/1/query_results/__all__/${r.id}`))).json();
-  }
-  return r.data.results;
-}
 
 test('a data directory of release f57a897 reads as that release read it', async () => {
   const dataDir = makeDataDir();

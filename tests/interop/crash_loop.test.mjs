@@ -8,20 +8,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { startWaggle, makeDataDir, WAGGLE_BIN } from './waggle_process.mjs';
+import { startWaggle, makeDataDir, storedEvents, WAGGLE_BIN } from './waggle_process.mjs';
 
 const run = promisify(execFile);
 const ROUNDS = 20;
 const FLUSH_ARGS = ['--flush-bytes', '32KiB', '--flush-interval', '100ms'];
-
-async function storedEvents(waggle) {
-  const post = async (p, body) => (await fetch(waggle.url(p), { method: 'POST', body: JSON.stringify(body) })).json();
-  const end = Math.floor(Date.now() / 1000) + 60;
-  const q = await post('/1/queries/__all__', { calculations: [{ op: 'COUNT' }], start_time: end - 7200, end_time: end });
-  let r = await post('/1/query_results/__all__', { query_id: q.id });
-  while (!r.complete) r = await (await fetch(waggle.url(`/1/query_results/__all__/${r.id}`))).json();
-  return r.data.results[0]?.data.COUNT ?? 0;
-}
 
 test(`${ROUNDS} kills at random moments under flat-out load: every acknowledged span is kept`, async () => {
   const dataDir = makeDataDir();

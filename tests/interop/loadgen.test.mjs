@@ -7,20 +7,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startWaggle, WAGGLE_BIN } from './waggle_process.mjs';
+import { startWaggle, storedEvents, WAGGLE_BIN } from './waggle_process.mjs';
 
 const run = promisify(execFile);
-
-// Every event stored, by a COUNT over every dataset (loadgen sets no sample rates, so COUNT
-// is the number of events), which works on either store.
-async function storedEvents(waggle) {
-  const post = async (p, body) => (await fetch(waggle.url(p), { method: 'POST', body: JSON.stringify(body) })).json();
-  const end = Math.floor(Date.now() / 1000) + 60;
-  const q = await post('/1/queries/__all__', { calculations: [{ op: 'COUNT' }], start_time: end - 7200, end_time: end });
-  let run = await post('/1/query_results/__all__', { query_id: q.id });
-  while (!run.complete) run = await (await fetch(waggle.url(`/1/query_results/__all__/${run.id}`))).json();
-  return run.data.results[0]?.data.COUNT ?? 0;
-}
 
 test('loadgen sends what it reports, over http/protobuf, http/json and grpc', async () => {
   const waggle = await startWaggle({ args: ['--flush-interval', '200ms'] });

@@ -49,3 +49,26 @@ export async function startWaggle({ dataDir = makeDataDir(), args = [], env = {}
     cleanup() { rmSync(dataDir, { recursive: true, force: true }); },
   };
 }
+
+// Runs a Honeycomb query spec (an object or its JSON) through /1/queries and
+// /1/query_results, polling until complete; its result rows.
+export async function runQuery(waggle, spec, dataset = '__all__') {
+  const post = async (p, body) => (await fetch(waggle.url(p), {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body,
+  })).json();
+  const q = await post(`/1/queries/${dataset}`, typeof spec === 'string' ? spec : JSON.stringify(spec));
+  let r = await post(`/1/query_results/${dataset}`, JSON.stringify({ query_id: q.id }));
+  while (!r.complete) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    r = await (await fetch(waggle.url(`/1/query_results/${dataset}/${r.id}`))).json();
+  }
+  return r.data.results;
+}
+
+// Every event stored in the last two hours, by a COUNT over every dataset (loadgen sets no
+// sample rates, so COUNT is the number of events); works on either store.
+export async function storedEvents(waggle) {
+  const end = Math.floor(Date.now() / 1000) + 60;
+  const results = await runQuery(waggle, { calculations: [{ op: 'COUNT' }], start_time: end - 7200, end_time: end });
+  return results[0]?.data.COUNT ?? 0;
+}
