@@ -23,7 +23,8 @@ constexpr int kBatchDatagrams = 64;        // per recvmmsg call
 constexpr size_t kAppendDocuments = 2000;  // documents per store append
 constexpr int kFlushMillis = 20;           // ...or this old, whichever first
 constexpr int kReceiveBufferBytes = 32 << 20;
-constexpr int64_t kMaxAppendsInFlight = 64;  // beyond this the store is behind: drop, counted
+constexpr int64_t kMaxAppendsInFlight = 64;  // beyond this the store is behind: wait
+constexpr int kAdmissionWaitMillis = 2;
 constexpr size_t kMaxQueuedBytes = 64 << 20;  // datagrams waiting to be mapped
 
 prometheus::Counter& DroppedDatagrams() {
@@ -115,8 +116,7 @@ void XrayDaemon::ReceiveLoop() {
   std::vector<std::vector<char>> buffers(kBatchDatagrams, std::vector<char>(xray::kMaxDocumentBytes + 64));
   std::vector<iovec> iov(kBatchDatagrams);
   std::vector<mmsghdr> messages(kBatchDatagrams);
-  std::vector<std::string> pending;
-  size_t pending_bytes = 0;
+  DocumentBatch pending;
   auto oldest = std::chrono::steady_clock::now();
   prometheus::Counter& received = metrics::SpansReceived("xray_udp");
   while (!stopping_.load()) {
@@ -139,17 +139,15 @@ void XrayDaemon::ReceiveLoop() {
           continue;
         }
         if (pending.empty()) oldest = std::chrono::steady_clock::now();
-        pending.emplace_back(*document);
-        pending_bytes += document->size();
+        pending.Add(*document);
       }
     }
-    if (!pending.empty() && (pending.size() >= kAppendDocuments ||
+    if (!pending.empty() && (pending.documents.size() >= kAppendDocuments ||
                              std::chrono::steady_clock::now() - oldest >= std::chrono::milliseconds(kFlushMillis))) {
-      Enqueue(pending, pending_bytes);
-      pending_bytes = 0;
+      Enqueue(pending);
     }
   }
-  if (!pending.empty()) Enqueue(pending, pending_bytes);
+  if (!pending.empty()) Enqueue(pending);
   {
     std::lock_guard lock(queue_mutex_);
     receiver_done_ = true;
@@ -157,48 +155,54 @@ void XrayDaemon::ReceiveLoop() {
   queue_ready_.notify_one();
 }
 
-void XrayDaemon::Enqueue(std::vector<std::string>& documents, size_t bytes) {
+void XrayDaemon::Enqueue(DocumentBatch& batch) {
   {
     std::lock_guard lock(queue_mutex_);
-    if (queued_bytes_ + bytes <= kMaxQueuedBytes) {
-      queued_bytes_ += bytes;
-      queue_.push_back(std::move(documents));
-      documents.clear();
+    if (queued_bytes_ + batch.bytes.size() <= kMaxQueuedBytes) {
+      queued_bytes_ += batch.bytes.size();
+      queue_.push_back(std::move(batch));
+      batch = DocumentBatch();
+      batch.bytes.reserve(queue_.back().bytes.capacity());
       queue_ready_.notify_one();
       return;
     }
   }
-  dropped_.fetch_add(documents.size(), std::memory_order_relaxed);
-  DroppedDatagrams().Increment(static_cast<double>(documents.size()));
-  documents.clear();
+  dropped_.fetch_add(batch.documents.size(), std::memory_order_relaxed);
+  DroppedDatagrams().Increment(static_cast<double>(batch.documents.size()));
+  batch.bytes.clear();
+  batch.documents.clear();
 }
 
 void XrayDaemon::MapLoop() {
   while (true) {
-    std::vector<std::string> documents;
+    DocumentBatch batch;
     {
       std::unique_lock lock(queue_mutex_);
       queue_ready_.wait(lock, [&] { return receiver_done_ || !queue_.empty(); });
       if (queue_.empty()) return;
-      documents = std::move(queue_.front());
+      batch = std::move(queue_.front());
       queue_.pop_front();
-      for (const std::string& d : documents) queued_bytes_ -= d.size();
+      queued_bytes_ -= batch.bytes.size();
     }
-    Flush(std::move(documents));
+    Flush(batch);
   }
 }
 
-void XrayDaemon::Flush(std::vector<std::string> documents) {
-  std::vector<std::string_view> views(documents.begin(), documents.end());
+void XrayDaemon::Flush(const DocumentBatch& batch) {
+  // UDP has no retry: while the store is behind, wait here. The queue behind this thread
+  // then fills and the receiver drops past its bound, so memory stays bounded and a burst
+  // the store can catch up with loses nothing.
+  while (!stopping_.load() &&
+         (appends_in_flight_.load() >= kMaxAppendsInFlight || !ingest_.Admission().ok())) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(kAdmissionWaitMillis));
+  }
+  std::vector<std::string_view> views;
+  views.reserve(batch.documents.size());
+  for (auto [offset, size] : batch.documents) views.emplace_back(batch.bytes.data() + offset, size);
   xray::MappedDocuments mapped = ingest_.Map(views);
   if (!mapped.unprocessed.empty()) LogMalformed(mapped.unprocessed.size(), mapped.unprocessed.back().message);
   if (mapped.events.empty()) return;
   const uint64_t accepted = static_cast<uint64_t>(mapped.accepted);
-  if (appends_in_flight_.load() >= kMaxAppendsInFlight) {
-    dropped_.fetch_add(accepted, std::memory_order_relaxed);
-    DroppedDatagrams().Increment(static_cast<double>(accepted));
-    return;
-  }
   ++appends_in_flight_;
   ingest_.Append(std::move(mapped.events), [this, accepted](absl::Status status) {
     if (status.ok()) {
@@ -206,7 +210,6 @@ void XrayDaemon::Flush(std::vector<std::string> documents) {
     } else {
       dropped_.fetch_add(accepted, std::memory_order_relaxed);
       DroppedDatagrams().Increment(static_cast<double>(accepted));
-    DroppedDatagrams().Increment(static_cast<double>(accepted));
       spdlog::warn("xray: {} documents from UDP not stored: {}", accepted, std::string(status.message()));
     }
     --appends_in_flight_;

@@ -3,7 +3,7 @@
 // SDKs' unsigned sampling calls. Datagrams are read in batches (recvmmsg) on a thread that
 // only copies them out, so the socket keeps draining; a second thread parses and maps them
 // and appends to the store in batches, never waiting for a sync. Between the two, a queue
-// bounded in bytes: past it (the store or the mapper is behind) documents are dropped and
+// bounded in bytes: while the store is behind the mapper waits, and past the bound documents are dropped and
 // counted. Malformed datagrams are counted and logged at most every 10 s.
 #pragma once
 
@@ -45,11 +45,22 @@ class XrayDaemon {
   void Stop();  // stops receiving; batches under way finish
 
  private:
+  // Documents copied out of datagrams into one buffer: no allocation per datagram.
+  struct DocumentBatch {
+    std::string bytes;
+    std::vector<std::pair<uint32_t, uint32_t>> documents;  // offset and size in bytes
+    bool empty() const { return documents.empty(); }
+    void Add(std::string_view document) {
+      documents.emplace_back(static_cast<uint32_t>(bytes.size()), static_cast<uint32_t>(document.size()));
+      bytes.append(document);
+    }
+  };
+
   XrayDaemon(xray::SegmentIngest& ingest) : ingest_(ingest) {}
   void ReceiveLoop();
   void MapLoop();
-  void Enqueue(std::vector<std::string>& documents, size_t bytes);
-  void Flush(std::vector<std::string> documents);
+  void Enqueue(DocumentBatch& batch);
+  void Flush(const DocumentBatch& batch);
   void LogMalformed(uint64_t count, std::string_view latest);
 
   xray::SegmentIngest& ingest_;
@@ -60,7 +71,7 @@ class XrayDaemon {
   std::thread mapper_;
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;
-  std::deque<std::vector<std::string>> queue_;  // guarded by queue_mutex_
+  std::deque<DocumentBatch> queue_;             // guarded by queue_mutex_
   size_t queued_bytes_ = 0;                     // guarded by queue_mutex_
   bool receiver_done_ = false;                  // guarded by queue_mutex_
   std::atomic<bool> stopping_{false};

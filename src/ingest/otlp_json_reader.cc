@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "common/json_dom.h"
 #include "common/strings.h"
 #include "common/status_macros.h"
 #include "model/ids.h"
@@ -23,18 +24,8 @@ using simdjson::dom::element_type;
 // AnyValue nests (arrays, kvlists); bound it so hostile input cannot exhaust the stack.
 constexpr int kMaxValueDepth = 32;
 
-// By value: iterating `e.get_object().value_unsafe()` directly would bind the loop to a
-// member of a destroyed temporary.
-simdjson::dom::object AsObject(element e) {
-  simdjson::dom::object object;
-  if (e.get_object().get(object) != simdjson::SUCCESS) return {};
-  return object;
-}
-simdjson::dom::array AsArray(element e) {
-  simdjson::dom::array array;
-  if (e.get_array().get(array) != simdjson::SUCCESS) return {};
-  return array;
-}
+using json_dom::AsArray;
+using json_dom::AsObject;
 
 // The path of the value being read, for error messages a user can act on.
 class JsonPath {

@@ -164,24 +164,28 @@ absl::Status EmbeddedStore::LoadParts() {
   return absl::OkStatus();
 }
 
-void EmbeddedStore::Append(std::vector<model::Event> events, AppendCallback done) {
+absl::Status EmbeddedStore::Admission() const {
   {
     std::lock_guard lock(mutex_);
     if (frozen_bytes_ > options_.head_flush_bytes * 4) {
-      done(absl::UnavailableError("ingest is behind (parts are being written out); retry shortly"));
-      return;
+      return absl::UnavailableError("ingest is behind (parts are being written out); retry shortly");
     }
     if (head_->bytes() > options_.head_flush_bytes * 2) {
-      done(absl::UnavailableError("ingest is behind (the in-memory head is full); retry shortly"));
-      return;
+      return absl::UnavailableError("ingest is behind (the in-memory head is full); retry shortly");
     }
     if (most_unmerged_parts_ > options_.max_unmerged_parts) {
-      done(absl::UnavailableError("ingest is behind (parts are being merged); retry shortly"));
-      return;
+      return absl::UnavailableError("ingest is behind (parts are being merged); retry shortly");
     }
   }
   if (wal_->pending_bytes() > options_.max_pending_bytes) {
-    done(absl::UnavailableError("ingest is behind (write-ahead log queue full); retry shortly"));
+    return absl::UnavailableError("ingest is behind (write-ahead log queue full); retry shortly");
+  }
+  return absl::OkStatus();
+}
+
+void EmbeddedStore::Append(std::vector<model::Event> events, AppendCallback done) {
+  if (absl::Status admission = Admission(); !admission.ok()) {
+    done(std::move(admission));
     return;
   }
   std::string record;

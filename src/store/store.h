@@ -25,6 +25,11 @@ class Store {
   // Never blocks on I/O: `done` runs on a store thread.
   virtual void Append(std::vector<model::Event> events, AppendCallback done) = 0;
 
+  // kUnavailable (saying why) when an Append now would be refused as over budget. A hint
+  // for a sender that can wait rather than retry (the X-Ray daemon's UDP port): the
+  // answer may change before its Append.
+  virtual absl::Status Admission() const { return absl::OkStatus(); }
+
   // Every event of the trace (spans, span events, links), by start time; an empty vector
   // when the trace is unknown.
   virtual absl::StatusOr<std::vector<model::Event>> FindTrace(const model::TraceId& trace_id) = 0;

@@ -11,8 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "model/event.h"
 
@@ -34,16 +33,17 @@ struct MappedDocument {
   std::string segment_name;          // empty for a subsegment sent alone
 };
 
-// Parses one document (at most kMaxDocumentBytes of JSON). InvalidArgument says where it fails.
-absl::StatusOr<nlohmann::json> ParseSegmentDocument(std::string_view document);
+// Names the service of a subsegment sent on its own, from its trace id and parent id (the
+// service of its segment when that was seen; empty when not known).
+using ParentService = absl::FunctionRef<std::string(const model::TraceId&, const model::SpanId&)>;
 
-// Maps a parsed document; `document` is its text, kept as sent. `service_of_parent` names the
-// service for a subsegment sent alone (its segment's name when the caller knows it; empty
-// otherwise). InvalidArgument names the field at fault.
-absl::StatusOr<MappedDocument> MapSegmentDocument(const nlohmann::json& parsed, std::string_view document,
-                                                  std::string_view service_of_parent);
+// Parses (simdjson) and maps one document of at most kMaxDocumentBytes; `document` is kept
+// as sent. InvalidArgument names the field at fault. `document_id`, when given, receives
+// the document's id when it could be read, also when mapping fails.
+absl::StatusOr<MappedDocument> MapSegmentDocument(std::string_view document, ParentService service_of_parent,
+                                                  std::string* document_id = nullptr);
 
-// Both of the above.
+// The same, with the service of a lone subsegment given.
 absl::StatusOr<MappedDocument> MapSegmentDocument(std::string_view document,
                                                   std::string_view service_of_parent = {});
 

@@ -1,7 +1,5 @@
 #include "xray/segment_ingest.h"
 
-#include <nlohmann/json.hpp>
-
 #include "xray/segment_document.h"
 
 namespace waggle::xray {
@@ -28,24 +26,15 @@ MappedDocuments SegmentIngest::Map(const std::vector<std::string_view>& document
   MappedDocuments out;
   for (std::string_view document : documents) {
     // A subsegment sent alone names only its parent: find that parent's service.
-    auto parsed = ParseSegmentDocument(document);
-    if (!parsed.ok()) {
-      out.unprocessed.push_back({"", std::string(parsed.status().message())});
-      continue;
-    }
-    // value() throws on a key of another type: read strings only.
-    auto text = [&](const char* key) {
-      auto it = parsed->find(key);
-      return it != parsed->end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    std::string id = text("id");
     std::string parent_service;
-    if (text("type") == "subsegment") {
-      auto trace = ParseXrayTraceId(text("trace_id"));
-      auto parent = model::SpanId::FromHex(text("parent_id"));
-      if (trace && parent) parent_service = ServiceOf({*trace, *parent});
-    }
-    auto mapped = MapSegmentDocument(*parsed, document, parent_service);
+    std::string id;
+    auto mapped = MapSegmentDocument(
+        document,
+        [&](const model::TraceId& trace, const model::SpanId& parent) {
+          parent_service = ServiceOf({trace, parent});
+          return parent_service;
+        },
+        &id);
     if (!mapped.ok()) {
       out.unprocessed.push_back({id, std::string(mapped.status().message())});
       continue;

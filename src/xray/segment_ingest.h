@@ -6,12 +6,12 @@
 
 #include <deque>
 #include <cstring>
-#include <unordered_map>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "model/event.h"
 #include "store/store.h"
 
@@ -37,6 +37,7 @@ class SegmentIngest {
   void Append(std::vector<model::Event> events, store::Store::AppendCallback done) {
     store_.Append(std::move(events), std::move(done));
   }
+  absl::Status Admission() const { return store_.Admission(); }
 
  private:
   using SegmentKey = std::pair<model::TraceId, model::SpanId>;
@@ -53,8 +54,9 @@ class SegmentIngest {
   store::Store& store_;
   const size_t capacity_;
   std::mutex mutex_;
-  // A hash map: a std::map of 200k keys was 10% of UDP ingest time in memcmp.
-  std::unordered_map<SegmentKey, std::string, SegmentKeyHash> services_;  // guarded by mutex_
+  // A flat hash map: a std::map of 200k keys was 10% of UDP ingest time in memcmp, and
+  // std::unordered_map's node per entry 6% in malloc and cache misses.
+  absl::flat_hash_map<SegmentKey, std::string, SegmentKeyHash> services_;  // guarded by mutex_
   std::deque<SegmentKey> order_;                // guarded by mutex_; oldest first, for eviction
 };
 
