@@ -151,6 +151,60 @@ std::string AttributeTest(const query::Filter& filter, const std::vector<Prepare
                 ", attr_keys, attr_types, attr_strings, attr_floats)");
 }
 
+// A span field's column where no attribute overrides it: its value SQL and where it is present.
+struct SpanFieldSql {
+  ValueSql value;
+  std::string present;
+  int type;  // model::AttributeType
+  std::string integer;
+};
+
+// The rows a span field exists on, as SQL over annotation_type.
+std::string AppliesSql(model::AppliesTo applies) {
+  auto type = [](model::AnnotationType t) { return static_cast<int>(t); };
+  switch (applies) {
+    case model::AppliesTo::kTraceRows: return StrCat("annotation_type != ", type(model::AnnotationType::kEvent));
+    case model::AppliesTo::kSpans: return StrCat("annotation_type = ", type(model::AnnotationType::kSpan));
+    case model::AppliesTo::kAnnotations:
+      return StrCat("annotation_type IN (", type(model::AnnotationType::kSpanEvent), ", ",
+                    type(model::AnnotationType::kLink), ")");
+    case model::AppliesTo::kLinks: return StrCat("annotation_type = ", type(model::AnnotationType::kLink));
+  }
+  return "0";
+}
+
+// From the schema table (model/event_schema.h): the span fields whose value is a plain
+// function of their column on every row they apply to. The others (absent when zero or
+// empty, true-or-absent, constants) are decided by the engine after the fetch.
+std::optional<SpanFieldSql> SpanField(const std::string& name) {
+  const model::HoneycombSpanField* field = model::FindHoneycombSpanField(name);
+  if (field == nullptr || field->source == model::FixedField::kCount) return std::nullopt;
+  const std::string column(model::FixedFieldInfoOf(field->source).name);
+  const std::string present = AppliesSql(field->applies);
+  auto text = [&](const std::string& sql) {
+    return SpanFieldSql{ValueSql{true, false, false, false, sql, ""}, present, kString, "0"};
+  };
+  switch (field->derived) {
+    case model::DerivedAs::kString: return text(column);
+    case model::DerivedAs::kHexId: return text(StrCat("lower(hex(", column, "))"));
+    case model::DerivedAs::kKindName: {
+      std::string codes, names;
+      for (int k = 0; k <= static_cast<int>(model::SpanKind::kConsumer); ++k) {
+        StrAppend(&codes, k ? ", " : "", k);
+        StrAppend(&names, k ? ", " : "", SqlString(model::SpanKindName(static_cast<model::SpanKind>(k))));
+      }
+      return text(StrCat("transform(", column, ", [", codes, "], [", names, "], '')"));
+    }
+    case model::DerivedAs::kMillis:
+      return SpanFieldSql{ValueSql{false, true, false, false, "", StrCat("(", column, " / 1e6)")}, present, kDouble,
+                          "0"};
+    case model::DerivedAs::kInt:
+      return SpanFieldSql{ValueSql{false, true, false, false, "", StrCat("toFloat64(", column, ")")}, present, kInt,
+                          StrCat("toInt64(", column, ")")};
+    default: return std::nullopt;
+  }
+}
+
 // The span field's own column passes (an attribute of the same name may override it).
 Condition FixedTest(const query::Filter& filter, const std::vector<PreparedLiteral>& literals) {
   const std::string& name = filter.column;
@@ -159,10 +213,6 @@ Condition FixedTest(const query::Filter& filter, const std::vector<PreparedLiter
     if (test == "1") return std::nullopt;
     return test;
   };
-  if (name == "name") return typed({true, false, false, false, "name", ""});
-  if (name == "service.name") return typed({true, false, false, false, "service", ""});
-  if (name == "duration_ms") return typed({false, true, false, false, "", "(duration_ns / 1e6)"});
-  if (name == "status_code") return typed({false, true, false, false, "", "toFloat64(status_code)"});
   if (name == "error") {
     // true on a span or annotation whose status is ERROR, else absent.
     const std::string error = StrCat("status_code = ", static_cast<int>(model::StatusCode::kError));
@@ -191,6 +241,7 @@ Condition FixedTest(const query::Filter& filter, const std::vector<PreparedLiter
     for (const std::string& id : ids) StrAppend(&list, list.empty() ? "" : ", ", id);
     return StrCat("trace_id IN (", list, ")");
   }
+  if (auto field = SpanField(name)) return typed(field->value);
   return std::nullopt;
 }
 
@@ -310,40 +361,6 @@ ValueSql SingleAttribute(const std::string& key, std::string* decided, std::stri
   *present = StrCat("(", index, " > 0)");
   return ValueSql{true, true, true, true, StrCat("attr_strings[", index, "]"), StrCat("attr_floats[", index, "]"),
                   StrCat("attr_types[", index, "]")};
-}
-
-// A span field's column where no attribute overrides it: its value SQL and where it is present.
-struct SpanFieldSql {
-  ValueSql value;
-  std::string present;
-  int type;  // model::AttributeType
-  std::string integer;
-};
-
-std::optional<SpanFieldSql> SpanField(const std::string& name) {
-  const std::string not_event = StrCat("annotation_type != ", static_cast<int>(model::AnnotationType::kEvent));
-  const std::string span = StrCat("annotation_type = ", static_cast<int>(model::AnnotationType::kSpan));
-  auto text = [&](const std::string& column, const std::string& present) {
-    return SpanFieldSql{ValueSql{true, false, false, false, column, ""}, present, kString, "0"};
-  };
-  if (name == "name") return text("name", not_event);
-  if (name == "service.name") return text("service", not_event);
-  if (name == "trace.trace_id") return text("lower(hex(trace_id))", not_event);
-  if (name == "type" || name == "span.kind") {
-    std::string names;
-    for (int k = 0; k <= static_cast<int>(model::SpanKind::kConsumer); ++k) {
-      StrAppend(&names, k ? ", " : "", SqlString(model::SpanKindName(static_cast<model::SpanKind>(k))));
-    }
-    return text(StrCat("transform(kind, [0, 1, 2, 3, 4, 5], [", names, "], '')"), span);
-  }
-  if (name == "duration_ms") {
-    return SpanFieldSql{ValueSql{false, true, false, false, "", "(duration_ns / 1e6)"}, span, kDouble, "0"};
-  }
-  if (name == "status_code") {
-    return SpanFieldSql{ValueSql{false, true, false, false, "", "toFloat64(status_code)"}, span, kInt,
-                        "toInt64(status_code)"};
-  }
-  return std::nullopt;
 }
 
 std::optional<std::string> SureFilterTest(const query::Filter& filter) {

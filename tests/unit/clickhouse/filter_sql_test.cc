@@ -51,5 +51,25 @@ TEST(FilterSqlTest, LiteralsAreQuoted) {
   EXPECT_NE(sql.find("'it\\'s \\\\ here'"), std::string::npos) << sql;
 }
 
+// Every span field the schema table derives as a plain function of its column is pushed
+// down with the column and the rows it applies to, from the table, not a list here.
+TEST(FilterSqlTest, SpanFieldsComeFromTheSchemaTable) {
+  auto sure = [](const std::string& field, FilterOp op, query::Literal value) {
+    return SureFilterCondition(Spec({Filter{field, op, {value}}})).value_or("(none)");
+  };
+  EXPECT_NE(sure("duration_ms", FilterOp::kGreater, int64_t{5}).find("(duration_ns / 1e6) > 5"), std::string::npos)
+      << sure("duration_ms", FilterOp::kGreater, int64_t{5});
+  const std::string events = sure("span.num_events", FilterOp::kGreaterOrEqual, int64_t{2});
+  EXPECT_NE(events.find("num_events"), std::string::npos) << events;
+  EXPECT_NE(events.find("annotation_type = 0"), std::string::npos) << events;  // spans only
+  const std::string link = sure("trace.link.span_id", FilterOp::kEquals, std::string("00f067aa0ba902b7"));
+  EXPECT_NE(link.find("lower(hex(link_span_id))"), std::string::npos) << link;
+  EXPECT_NE(link.find("annotation_type = 2"), std::string::npos) << link;  // links only
+  EXPECT_NE(sure("span.kind", FilterOp::kEquals, std::string("server")).find("transform(kind, [0, 1, 2, 3, 4, 5]"),
+            std::string::npos);
+  // Absent-when-empty fields are not a plain function of their column: decided after the fetch.
+  EXPECT_EQ(sure("status_message", FilterOp::kEquals, std::string("x")), "(none)");
+}
+
 }  // namespace
 }  // namespace waggle::clickhouse
