@@ -9,7 +9,8 @@
 namespace waggle::json_dom {
 
 // By value: iterating `e.get_object().value_unsafe()` directly would bind the loop to a
-// member of a destroyed temporary. A value of another type reads as empty.
+// member of a destroyed temporary. Only for an element of that type: the empty value given
+// for another type must not be iterated (it has no document; fuzzing found it).
 inline simdjson::dom::object AsObject(simdjson::dom::element e) {
   simdjson::dom::object object;
   if (e.get_object().get(object) != simdjson::SUCCESS) return {};

@@ -182,12 +182,12 @@ struct Mapper {
     }
     if (auto aws = Member(node, "aws")) Flatten("aws", *aws, 0, e);
     if (auto sql = Member(node, "sql")) Flatten("sql", *sql, 0, e);
-    if (auto annotations = Member(node, "annotations")) {
+    if (auto annotations = Member(node, "annotations"); annotations && annotations->is_object()) {
       for (simdjson::dom::key_value_pair a : AsObject(*annotations)) {
         if (auto v = ScalarValue(a.value)) f.push_back({StrCat(fields::kAnnotationPrefix, a.key), std::move(*v)});
       }
     }
-    if (auto metadata = Member(node, "metadata")) {
+    if (auto metadata = Member(node, "metadata"); metadata && metadata->is_object()) {
       for (simdjson::dom::key_value_pair m : AsObject(*metadata)) {
         f.push_back({StrCat(fields::kMetadataPrefix, m.key), Dump(m.value)});
       }

@@ -145,6 +145,13 @@ TEST(SegmentDocument, KeepsScalarTypesAndNestedJson) {
   EXPECT_EQ(std::get<std::string>(*FieldOf(e, "aws.ecs.container")), "c1");
   EXPECT_EQ(std::get<std::string>(*FieldOf(e, "aws.list")), R"([1,"two",{"three":3}])");
   EXPECT_EQ(std::get<int64_t>(*FieldOf(e, fields::kHttpStatus)), 404);
+
+  // Members of the wrong type are passed over (iterating them was undefined; fuzzing found it).
+  auto odd = MapSegmentDocument(R"({"trace_id":"1-6b04f109-e80e21319d0b558d3da4965b","id":"52bd4d054e9f9742",
+    "name":"svc","start_time":1795485961.0,"end_time":1795485961.5,"annotations":[1],"metadata":"m",
+    "http":{"request":"GET"},"cause":{"exceptions":{"message":"x"}}})");
+  ASSERT_TRUE(odd.ok()) << odd.status();
+  EXPECT_EQ(FieldOf(odd->events[0], fields::kHttpMethod), nullptr);
 }
 
 TEST(SegmentDocument, ErrorsNameTheField) {
