@@ -47,6 +47,7 @@ struct LoadgenFlags {
   uint64_t seed = 1;
   bool json = false;
   std::string trace_ids_out;  // write the first trace id of every 100th request here
+  std::string write_body;     // write one request body here and exit (for wrk and curl)
 };
 
 struct QueryFlags {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <cstdio>
@@ -78,6 +79,14 @@ int RunLoadgen(const LoadgenFlags& flags) {
   double spans_per_batch = 0;
   for (size_t i = 0; i < pool.size(); ++i) spans_per_batch += static_cast<double>(pool.spans(i));
   spans_per_batch /= static_cast<double>(pool.size());
+  if (!flags.write_body.empty()) {
+    std::ofstream out(flags.write_body, std::ios::binary | std::ios::trunc);
+    out << pool.Render(0, 0);
+    out.close();
+    if (!out) return fail(absl::UnavailableError(StrCat("cannot write ", flags.write_body)));
+    fmt::print("{}\n", pool.spans(0));
+    return 0;
+  }
 
   std::vector<std::unique_ptr<loadgen::OtlpSender>> senders;
   for (size_t i = 0; i < flags.workers; ++i) {

@@ -131,6 +131,9 @@ int main(int argc, char** argv) {
   loadgen->add_flag("--json", loadgen_flags.json, "Print the summary as one JSON line");
   loadgen->add_option("--trace-ids-out", loadgen_flags.trace_ids_out,
                       "Append the first trace id of every 100th acknowledged request to this file");
+  loadgen->add_option("--write-body", loadgen_flags.write_body,
+                      "Write one request body (--batch spans, --protocol's encoding) to this file, print its span "
+                      "count and exit: a fixed body for another load generator (bench/ingest_wrk.sh)");
 
   app.add_subcommand("version", "Print the version");
 
