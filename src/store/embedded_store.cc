@@ -11,6 +11,7 @@
 #include <future>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -434,29 +435,48 @@ absl::Status EmbeddedStore::FlushOldestFrozenHead(bool* flushed) {
 }
 
 absl::Status EmbeddedStore::WriteHead(const Head& head, std::vector<uint64_t>* new_ids) {
-  std::vector<model::Event> events;
-  events.reserve(head.events());
-  RETURN_IF_NOT_OK(head.ForEachBatch([&](std::vector<model::Event> batch) {
-    for (model::Event& e : batch) events.push_back(std::move(e));
-    return absl::OkStatus();
-  }));
-  std::map<std::pair<std::string, int64_t>, std::vector<uint32_t>> groups;
-  for (uint32_t i = 0; i < events.size(); ++i) {
-    groups[{events[i].dataset, PartitionOf(events[i].time_unix_nano)}].push_back(i);
+  // The head's events are never all built as Events: a first pass reads each into one
+  // reused Event for its part (dataset, hour) and sort key, keeping where it starts; then
+  // each part's rows are decoded again in key order into the same Event and written. The
+  // pass allocates nothing per event once warm (building every Event of a head and freeing
+  // them was a third of the flush, in malloc and free), and holds 32 bytes a row, not the
+  // head decoded.
+  struct Row {
+    PartRowKey key;
+    uint32_t record;
+    uint32_t offset;
+    bool operator<(const Row& other) const {  // arrival order breaks ties: stable
+      return std::tie(key, record, offset) < std::tie(other.key, other.record, other.offset);
+    }
+  };
+  const std::vector<std::shared_ptr<const Head::Record>> records = head.Records();
+  std::map<std::pair<std::string, int64_t>, std::vector<Row>> groups;
+  std::vector<Row>* group = nullptr;
+  std::pair<std::string, int64_t> group_key;
+  model::Event event;
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    EventBatchReader reader(records[i]->bytes());
+    while (true) {
+      const uint32_t offset = reader.offset();
+      ASSIGN_OR_RETURN(bool more, reader.Next(&event));
+      if (!more) break;
+      const int64_t partition = PartitionOf(event.time_unix_nano);
+      if (group == nullptr || event.dataset != group_key.first || partition != group_key.second) {
+        group_key = {event.dataset, partition};
+        group = &groups[group_key];
+      }
+      group->push_back({PartRowKey::Of(event.trace_id.AsBytes(), event.time_unix_nano), i, offset});
+    }
   }
   for (auto& [key, rows] : groups) {
-    // Sorted as integer keys (stable: arrival order breaks ties), not through the events.
-    std::vector<std::pair<PartRowKey, uint32_t>> keys;
-    keys.reserve(rows.size());
-    for (uint32_t row : rows) {
-      keys.emplace_back(PartRowKey::Of(events[row].trace_id.AsBytes(), events[row].time_unix_nano), row);
-    }
-    std::sort(keys.begin(), keys.end());
-    for (size_t i = 0; i < keys.size(); ++i) rows[i] = keys[i].second;
+    std::sort(rows.begin(), rows.end());
     const uint64_t id = AllocatePartId();
     const std::string path = PartPath(id);
     ASSIGN_OR_RETURN(auto writer, PartWriter::Create(path + ".tmp", key.first, key.second, options_.part));
-    for (uint32_t row : rows) RETURN_IF_NOT_OK(writer->Add(events[row]));
+    for (const Row& row : rows) {
+      RETURN_IF_NOT_OK(DecodeEventAt(records[row.record]->bytes(), row.offset, &event));
+      RETURN_IF_NOT_OK(writer->Add(event));
+    }
     RETURN_IF_NOT_OK(writer->Finish().status());
     if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", path);
     new_ids->push_back(id);

@@ -27,4 +27,30 @@ void EncodeEvents(std::span<const model::Event> events, std::string* out);
 
 absl::StatusOr<std::vector<model::Event>> DecodeEvents(std::string_view data);
 
+// A batch read one event at a time into an Event the caller reuses: its strings and fields
+// keep their storage, so a loop over many events allocates nothing once warm. With each
+// event's offset, a flush sorts a head's events by key and decodes each again in that order
+// (DecodeEventAt) without holding them all as Events.
+class EventBatchReader {
+ public:
+  explicit EventBatchReader(std::string_view data);
+  // Reads the next event into *event (every member overwritten); false at the end of the
+  // batch. DataLoss when the batch is corrupt.
+  absl::StatusOr<bool> Next(model::Event* event);
+  // Where the event the next Next reads starts, from the start of the batch.
+  uint32_t offset() const { return static_cast<uint32_t>(size_ - remaining_); }
+  // Events not yet read (0 when the header is corrupt).
+  uint64_t left() const { return left_ == UINT64_MAX ? 0 : left_; }
+
+ private:
+  std::string_view data_;
+  size_t size_;
+  size_t remaining_;
+  uint64_t left_ = 0;  // events not yet read
+};
+
+// The event that starts at `offset` (an EventBatchReader offset) in batch `data`, decoded
+// into *event in place.
+absl::Status DecodeEventAt(std::string_view data, uint32_t offset, model::Event* event);
+
 }  // namespace waggle::store

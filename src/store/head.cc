@@ -46,14 +46,4 @@ absl::StatusOr<ScanUnits> Head::Record::Units() const {
   return units_;
 }
 
-absl::Status Head::ForEachBatch(
-    const std::function<absl::Status(std::vector<model::Event>)>& visit) const {
-  for (const auto& record : records_) {
-    auto events = DecodeEvents(record->bytes());
-    if (!events.ok()) return events.status();
-    if (absl::Status status = visit(std::move(*events)); !status.ok()) return status;
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace waggle::store

@@ -26,9 +26,6 @@ class Head {
   // The trace's events, in arrival order.
   std::vector<model::Event> FindTrace(const model::TraceId& trace_id) const;
 
-  // Every event, batch by batch (for flushing).
-  absl::Status ForEachBatch(const std::function<absl::Status(std::vector<model::Event>)>& visit) const;
-
   // One batch: its encoded events, and its scan units, built by the first query that reads
   // it and kept while the head lives (a head is read by every query until it is flushed).
   class Record {

@@ -38,6 +38,43 @@ TEST(EventCodecTest, RoundTrip) {
   EXPECT_EQ(*decoded, events);
 }
 
+// One Event reused across events of other shapes: nothing of an earlier one stays behind
+// (a field whose type changes, fewer fields, shorter strings), and each event decodes again
+// at its offset, in any order.
+TEST(EventCodecTest, AReusedEventTakesEachEventWhole) {
+  model::Event wide = SampleEvent(3);
+  wide.fields.push_back({"extra", std::string(100, 'x'), model::FieldOrigin::kSpan});
+  model::Event narrow = SampleEvent(4);
+  narrow.name = "n";
+  narrow.status_message.clear();
+  narrow.fields = {{"s", int64_t{7}, model::FieldOrigin::kSpan}};  // was a string at index 0
+  model::Event bare;
+  bare.trace_id = *model::TraceId::FromHex("ffffffffffffffffffffffffffffffff");
+  const std::vector<model::Event> events{wide, narrow, bare, wide};
+  std::string encoded;
+  EncodeEvents(events, &encoded);
+
+  EventBatchReader reader(encoded);
+  EXPECT_EQ(reader.left(), 4u);
+  model::Event reused;
+  std::vector<uint32_t> offsets;
+  for (const model::Event& expected : events) {
+    offsets.push_back(reader.offset());
+    auto more = reader.Next(&reused);
+    ASSERT_TRUE(more.ok() && *more) << more.status();
+    EXPECT_EQ(reused, expected);
+  }
+  auto end = reader.Next(&reused);
+  ASSERT_TRUE(end.ok());
+  EXPECT_FALSE(*end);
+  for (size_t i : {2, 0, 1, 3}) {
+    ASSERT_TRUE(DecodeEventAt(encoded, offsets[i], &reused).ok());
+    EXPECT_EQ(reused, events[i]) << i;
+  }
+  EXPECT_FALSE(DecodeEventAt(encoded, static_cast<uint32_t>(encoded.size()), &reused).ok());
+  EXPECT_FALSE(EventBatchReader("\xff\xff\x03").Next(&reused).ok());  // a count no batch this size holds
+}
+
 TEST(EventCodecTest, EveryTruncationIsAnErrorNotACrash) {
   std::string encoded;
   EncodeEvents({SampleEvent(0), SampleEvent(1)}, &encoded);
