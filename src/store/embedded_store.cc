@@ -26,29 +26,7 @@
 namespace waggle::store {
 namespace {
 
-std::vector<PartDescriptor> Describe(const std::vector<std::shared_ptr<PartReader>>& parts,
-                                     const std::vector<uint64_t>& ids) {
-  std::vector<PartDescriptor> out;
-  out.reserve(parts.size());
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const PartFooter& f = parts[i]->footer();
-    out.push_back({ids[i], f.dataset, f.partition, f.rows});
-  }
-  return out;
-}
-
 namespace fs = std::filesystem;
-
-// parts/<20 digits>.part; nullopt for anything else (temporaries included).
-std::optional<uint64_t> PartIdOf(const std::string& name) {
-  if (name.size() != 25 || !name.ends_with(".part")) return std::nullopt;
-  uint64_t id = 0;
-  for (char c : name.substr(0, 20)) {
-    if (c < '0' || c > '9') return std::nullopt;
-    id = id * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return id;
-}
 
 // A flush frees hundreds of megabytes of small allocations; give them back to the system
 // so the server's RSS follows its working set instead of its peak.
@@ -78,7 +56,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(
   }
 
   std::unique_ptr<EmbeddedStore> store(new EmbeddedStore(options, lock_fd));
-  RETURN_IF_NOT_OK(store->LoadParts());
+  ASSIGN_OR_RETURN(store->part_set_, PartSet::Open(options.data_dir, options.merge));
+  store->counters_.parts_quarantined = store->part_set_->quarantined();
   Head* head = store->head_.get();
   auto wal = WriteAheadLog::Open(
       options.data_dir + "/wal", options.wal,
@@ -94,7 +73,7 @@ absl::StatusOr<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(
         head->Add(std::string(record), ids, events->size());
         return absl::OkStatus();
       },
-      &store->replay_stats_, store->manifest_.wal_replay_from);
+      &store->replay_stats_, store->part_set_->wal_replay_from());
   if (!wal.ok()) return wal.status();
   store->wal_ = std::move(*wal);
   if (!options.background) return store;
@@ -117,64 +96,16 @@ EmbeddedStore::EmbeddedStore(EmbeddedStoreOptions options, int lock_fd)
 
 EmbeddedStore::~EmbeddedStore() { Close(); }
 
-std::string EmbeddedStore::PartPath(uint64_t id) const {
-  return absl::StrFormat("%s/parts/%020d.part", options_.data_dir, id);
-}
-
-uint64_t EmbeddedStore::AllocatePartId() {
-  std::lock_guard lock(manifest_mutex_);
-  return manifest_.next_part_id++;
-}
-
-absl::Status EmbeddedStore::LoadParts() {
-  const std::string manifest_path = options_.data_dir + "/MANIFEST";
-  ASSIGN_OR_RETURN(manifest_, LoadManifest(manifest_path));
-  std::set<uint64_t> listed(manifest_.part_ids.begin(), manifest_.part_ids.end());
-  // Files the manifest does not list were being written when the process stopped.
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(options_.data_dir + "/parts", ec)) {
-    std::string name = entry.path().filename().string();
-    auto id = PartIdOf(name);
-    if (!id || !listed.contains(*id)) {
-      spdlog::info("removing unpublished part file {}", entry.path().string());
-      fs::remove(entry.path(), ec);
-    }
-  }
-  std::vector<uint64_t> good;
-  for (uint64_t id : manifest_.part_ids) {
-    const std::string path = PartPath(id);
-    auto part = PartReader::Open(path);
-    absl::Status status = part.ok() ? (*part)->Verify() : part.status();
-    if (!status.ok()) {
-      fs::create_directories(options_.data_dir + "/quarantine", ec);
-      const std::string target = absl::StrFormat("%s/quarantine/%020d.part", options_.data_dir, id);
-      fs::rename(path, target, ec);
-      spdlog::error("part {} failed verification and is not served; moved to {}: {}", path, target,
-                    std::string(status.message()));
-      ++counters_.parts_quarantined;
-      continue;
-    }
-    good.push_back(id);
-    parts_.push_back(std::move(*part));
-    part_ids_.push_back(id);
-  }
-  if (good.size() != manifest_.part_ids.size()) {
-    manifest_.part_ids = good;
-    RETURN_IF_NOT_OK(SaveManifest(manifest_path, manifest_));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status EmbeddedStore::Admission() const {
   {
     std::lock_guard lock(mutex_);
-    if (frozen_bytes_ > options_.head_flush_bytes * 4) {
+    if (part_set_->frozen_bytes() > options_.head_flush_bytes * 4) {
       return absl::UnavailableError("ingest is behind (parts are being written out); retry shortly");
     }
     if (head_->bytes() > options_.head_flush_bytes * 2) {
       return absl::UnavailableError("ingest is behind (the in-memory head is full); retry shortly");
     }
-    if (most_unmerged_parts_ > options_.max_unmerged_parts) {
+    if (part_set_->most_unmerged_parts() > options_.max_unmerged_parts) {
       return absl::UnavailableError("ingest is behind (parts are being merged); retry shortly");
     }
   }
@@ -208,7 +139,7 @@ void EmbeddedStore::Append(std::vector<model::Event> events, AppendCallback done
       // writing an older one: waiting for it let the head pass its limit (503s) under steady
       // load the machine could take. One frozen head waits beside the one being written at most,
       // so the backlog left after a surge drains in about two flushes.
-      if (head_->bytes() >= options_.head_flush_bytes && !freeze_pending_ && frozen_.size() <= 1) {
+      if (head_->bytes() >= options_.head_flush_bytes && !freeze_pending_ && part_set_->frozen_count() <= 1) {
         freeze = freeze_pending_ = true;
       }
     }
@@ -219,21 +150,19 @@ void EmbeddedStore::Append(std::vector<model::Event> events, AppendCallback done
 
 absl::StatusOr<std::vector<model::Event>> EmbeddedStore::FindTrace(const model::TraceId& trace_id) {
   std::vector<model::Event> head_events;
-  std::vector<std::shared_ptr<const Head>> frozen;
-  std::vector<std::shared_ptr<PartReader>> parts;
+  PartSet::Snapshot set;
   {
     std::lock_guard lock(mutex_);
     head_events = head_->FindTrace(trace_id);
-    for (const FrozenHead& f : frozen_) frozen.push_back(f.head);
-    parts = parts_;
+    set = part_set_->Current();
   }
   std::vector<model::Event> out;
-  for (const auto& part : parts) {
+  for (const auto& part : set.parts) {
     if (!part->MayContainTrace(trace_id)) continue;
     ASSIGN_OR_RETURN(std::vector<model::Event> found, part->FindTrace(trace_id));
     for (model::Event& e : found) out.push_back(std::move(e));
   }
-  for (const auto& head : frozen) {
+  for (const auto& head : set.frozen) {
     for (model::Event& e : head->FindTrace(trace_id)) out.push_back(std::move(e));
   }
   for (model::Event& e : head_events) out.push_back(std::move(e));
@@ -247,18 +176,16 @@ absl::StatusOr<std::vector<std::vector<model::Event>>> EmbeddedStore::FindTraces
     const std::vector<model::TraceId>& trace_ids) {
   std::vector<std::vector<model::Event>> out(trace_ids.size());
   std::vector<std::vector<model::Event>> head_events(trace_ids.size());
-  std::vector<std::shared_ptr<const Head>> heads;
-  std::vector<std::shared_ptr<PartReader>> parts;
+  PartSet::Snapshot set;
   {
     std::lock_guard lock(mutex_);
     for (size_t i = 0; i < trace_ids.size(); ++i) head_events[i] = head_->FindTrace(trace_ids[i]);
-    for (const FrozenHead& f : frozen_) heads.push_back(f.head);
-    parts = parts_;
+    set = part_set_->Current();
   }
-  for (const auto& part : parts) {
+  for (const auto& part : set.parts) {
     RETURN_IF_NOT_OK(part->FindTraces(trace_ids, [&](size_t i, model::Event e) { out[i].push_back(std::move(e)); }));
   }
-  for (const auto& head : heads) {
+  for (const auto& head : set.frozen) {
     for (size_t i = 0; i < trace_ids.size(); ++i) {
       for (model::Event& e : head->FindTrace(trace_ids[i])) out[i].push_back(std::move(e));
     }
@@ -282,9 +209,10 @@ absl::StatusOr<ScanUnits> EmbeddedStore::Scan(const ScanRange& range) {
     // Parts and heads under one lock: a flush publishes a frozen head's parts and drops the
     // head in one step, so each event is seen once.
     std::lock_guard lock(mutex_);
-    parts = parts_;
-    for (const FrozenHead& f : frozen_) {
-      for (auto& r : f.head->Records()) records.push_back(std::move(r));
+    PartSet::Snapshot set = part_set_->Current();
+    parts = std::move(set.parts);
+    for (const auto& head : set.frozen) {
+      for (auto& r : head->Records()) records.push_back(std::move(r));
     }
     for (auto& r : head_->Records()) records.push_back(std::move(r));
   }
@@ -385,8 +313,7 @@ void EmbeddedStore::RequestFreeze(std::function<void(absl::Status)> done) {
     {
       std::lock_guard lock(mutex_);
       if (status.ok() && !head_->empty()) {
-        frozen_bytes_ += head_->bytes();
-        frozen_.push_back({head_, sequence});
+        part_set_->AddFrozenHead({head_, sequence});
         head_ = std::make_shared<Head>();
         head_started_ = std::chrono::steady_clock::now();
         flush_requested_ = true;
@@ -406,16 +333,19 @@ absl::Status EmbeddedStore::FreezeHead() {
 
 absl::Status EmbeddedStore::FlushOldestFrozenHead(bool* flushed) {
   *flushed = false;
-  FrozenHead frozen;
-  {
-    std::lock_guard lock(mutex_);
-    if (frozen_.empty()) return absl::OkStatus();
-    frozen = frozen_.front();
-  }
+  std::optional<FrozenHead> oldest = part_set_->OldestFrozenHead();
+  if (!oldest) return absl::OkStatus();
+  const FrozenHead& frozen = *oldest;
   std::vector<uint64_t> added;
   absl::Status status = WriteHead(*frozen.head, &added);
   if (status.ok()) SyncPoint("EmbeddedStore::Flush:PartsWritten");
-  if (status.ok()) status = ReplaceParts(added, {}, frozen.wal_replay_from, true);
+  if (status.ok()) {
+    PartSetEdit edit;
+    edit.added = added;
+    edit.wal_replay_from = frozen.wal_replay_from;
+    edit.publishes_frozen_head = true;
+    status = part_set_->Apply(edit);
+  }
   if (!status.ok()) {
     for (uint64_t id : added) ::unlink(PartPath(id).c_str());
     return status;
@@ -470,7 +400,7 @@ absl::Status EmbeddedStore::WriteHead(const Head& head, std::vector<uint64_t>* n
   }
   for (auto& [key, rows] : groups) {
     std::sort(rows.begin(), rows.end());
-    const uint64_t id = AllocatePartId();
+    const uint64_t id = part_set_->AllocatePartId();
     const std::string path = PartPath(id);
     ASSIGN_OR_RETURN(auto writer, PartWriter::Create(path + ".tmp", key.first, key.second, options_.part));
     for (const Row& row : rows) {
@@ -486,20 +416,16 @@ absl::Status EmbeddedStore::WriteHead(const Head& head, std::vector<uint64_t>* n
 
 absl::Status EmbeddedStore::MergeOnce(bool* merged) {
   *merged = false;
-  std::vector<std::shared_ptr<PartReader>> parts;
-  std::vector<uint64_t> ids;
-  {
-    std::lock_guard lock(mutex_);
-    parts = parts_;
-    ids = part_ids_;
-  }
-  std::optional<MergeChoice> choice = PickMerge(Describe(parts, ids), options_.merge);
+  const PartSet::Snapshot set = part_set_->Current();
+  const std::vector<std::shared_ptr<PartReader>>& parts = set.parts;
+  const std::vector<uint64_t>& ids = set.ids;
+  std::optional<MergeChoice> choice = PickMerge(part_set_->Describe(), options_.merge);
   if (!choice) return absl::OkStatus();
   std::vector<std::shared_ptr<PartReader>> inputs;
   for (uint64_t id : choice->ids) {
     inputs.push_back(parts[std::find(ids.begin(), ids.end(), id) - ids.begin()]);
   }
-  const uint64_t id = AllocatePartId();
+  const uint64_t id = part_set_->AllocatePartId();
   const std::string path = PartPath(id);
   {
     ASSIGN_OR_RETURN(auto writer, PartWriter::Create(path + ".tmp", choice->dataset, choice->partition, options_.part));
@@ -508,7 +434,10 @@ absl::Status EmbeddedStore::MergeOnce(bool* merged) {
   }
   if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", path);
   SyncPoint("EmbeddedStore::Merge:PartWritten");
-  if (absl::Status status = ReplaceParts({id}, choice->ids, 0, false); !status.ok()) {
+  PartSetEdit edit;
+  edit.added = {id};
+  edit.removed = choice->ids;
+  if (absl::Status status = part_set_->Apply(edit); !status.ok()) {
     ::unlink(path.c_str());
     return status;
   }
@@ -520,13 +449,9 @@ absl::Status EmbeddedStore::MergeOnce(bool* merged) {
 
 absl::Status EmbeddedStore::ApplyRetention() {
   if (options_.retention.count() == 0 && options_.max_disk_bytes == 0) return absl::OkStatus();
-  std::vector<std::shared_ptr<PartReader>> parts;
-  std::vector<uint64_t> ids;
-  {
-    std::lock_guard lock(mutex_);
-    parts = parts_;
-    ids = part_ids_;
-  }
+  const PartSet::Snapshot set = part_set_->Current();
+  const std::vector<std::shared_ptr<PartReader>>& parts = set.parts;
+  const std::vector<uint64_t>& ids = set.ids;
   std::vector<size_t> order(parts.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -548,73 +473,30 @@ absl::Status EmbeddedStore::ApplyRetention() {
   }
   if (dropped.empty()) return absl::OkStatus();
   spdlog::info("retention: dropping {} part(s) (--retention / --max-disk)", dropped.size());
-  RETURN_IF_NOT_OK(ReplaceParts({}, dropped, 0, false));
+  PartSetEdit edit;
+  edit.removed = dropped;
+  RETURN_IF_NOT_OK(part_set_->Apply(edit));
   std::lock_guard lock(mutex_);
   counters_.parts_dropped += dropped.size();
   return absl::OkStatus();
 }
 
-absl::Status EmbeddedStore::ReplaceParts(const std::vector<uint64_t>& added,
-                                         const std::vector<uint64_t>& removed,
-                                         uint64_t wal_replay_from, bool publishes_frozen_head) {
-  std::vector<std::shared_ptr<PartReader>> opened;
-  for (uint64_t id : added) {
-    ASSIGN_OR_RETURN(auto part, PartReader::Open(PartPath(id)));
-    opened.push_back(std::move(part));
-  }
-  std::lock_guard manifest_lock(manifest_mutex_);
-  Manifest next = manifest_;
-  std::set<uint64_t> gone(removed.begin(), removed.end());
-  std::erase_if(next.part_ids, [&](uint64_t id) { return gone.contains(id); });
-  next.part_ids.insert(next.part_ids.end(), added.begin(), added.end());
-  next.wal_replay_from = std::max(next.wal_replay_from, wal_replay_from);
-  RETURN_IF_NOT_OK(SaveManifest(options_.data_dir + "/MANIFEST", next));
-  SyncPoint("EmbeddedStore::ReplaceParts:ManifestSaved");
-  manifest_ = std::move(next);
-  {
-    std::lock_guard lock(mutex_);
-    for (size_t i = 0; i < parts_.size();) {
-      if (gone.contains(part_ids_[i])) {
-        parts_.erase(parts_.begin() + static_cast<std::ptrdiff_t>(i));
-        part_ids_.erase(part_ids_.begin() + static_cast<std::ptrdiff_t>(i));
-      } else {
-        ++i;
-      }
-    }
-    for (size_t i = 0; i < added.size(); ++i) {
-      parts_.push_back(opened[i]);
-      part_ids_.push_back(added[i]);
-    }
-    most_unmerged_parts_ = MostWaitingParts(Describe(parts_, part_ids_), options_.merge);
-    // A flush publishes the oldest frozen head's parts: it is now served from them.
-    if (publishes_frozen_head) {
-      frozen_bytes_ -= frozen_.front().head->bytes();
-      frozen_.pop_front();
-    }
-  }
-  for (uint64_t id : removed) ::unlink(PartPath(id).c_str());
-  SyncPoint("EmbeddedStore::ReplaceParts:Done");
-  return absl::OkStatus();
-}
-
-std::vector<std::shared_ptr<PartReader>> EmbeddedStore::Parts() const {
-  std::lock_guard lock(mutex_);
-  return parts_;
-}
+std::vector<std::shared_ptr<PartReader>> EmbeddedStore::Parts() const { return part_set_->Current().parts; }
 
 EmbeddedStoreStats EmbeddedStore::Stats() const {
   std::lock_guard lock(mutex_);
   EmbeddedStoreStats stats = counters_;
-  stats.parts = parts_.size();
-  for (const auto& p : parts_) {
+  const PartSet::Snapshot set = part_set_->Current();
+  stats.parts = set.parts.size();
+  for (const auto& p : set.parts) {
     stats.part_rows += p->footer().rows;
     stats.part_bytes += p->file_size();
   }
   stats.head_events = head_->events();
   stats.head_bytes = head_->bytes();
-  for (const FrozenHead& f : frozen_) {
-    stats.head_events += f.head->events();
-    stats.head_bytes += f.head->bytes();
+  for (const auto& head : set.frozen) {
+    stats.head_events += head->events();
+    stats.head_bytes += head->bytes();
   }
   return stats;
 }

@@ -24,9 +24,9 @@
 #include <vector>
 
 #include "store/head.h"
-#include "store/manifest.h"
 #include "store/merge_picker.h"
 #include "store/part_reader.h"
+#include "store/part_set.h"
 #include "store/part_writer.h"
 #include "store/store.h"
 #include "store/write_ahead_log.h"
@@ -93,13 +93,7 @@ class EmbeddedStore final : public Store {
   const WalReplayStats& replay_stats() const { return replay_stats_; }
 
  private:
-  struct FrozenHead {
-    std::shared_ptr<const Head> head;
-    uint64_t wal_replay_from;  // the first log segment after this head's records
-  };
-
   EmbeddedStore(EmbeddedStoreOptions options, int lock_fd);
-  absl::Status LoadParts();
   // Two background threads, so a long merge never holds up writing the head out.
   void FlushLoop();
   void CompactionLoop();
@@ -114,12 +108,7 @@ class EmbeddedStore final : public Store {
   absl::Status WriteHead(const Head& head, std::vector<uint64_t>* new_ids);
   absl::Status MergeOnce(bool* merged);
   absl::Status ApplyRetention();
-  // Publishes a change of the part set: manifest first, then the in-memory catalog, then
-  // removal of the files no longer listed.
-  absl::Status ReplaceParts(const std::vector<uint64_t>& added, const std::vector<uint64_t>& removed,
-                            uint64_t wal_replay_from, bool publishes_frozen_head);
-  std::string PartPath(uint64_t id) const;
-  uint64_t AllocatePartId();
+  std::string PartPath(uint64_t id) const { return part_set_->PartPath(id); }
 
   // Constant after Open.
   const EmbeddedStoreOptions options_;
@@ -127,21 +116,17 @@ class EmbeddedStore final : public Store {
   WalReplayStats replay_stats_;
   std::unique_ptr<WriteAheadLog> wal_;
 
+  std::unique_ptr<PartSet> part_set_;  // set by Open
+
   std::mutex flush_mutex_;       // one flush at a time
   std::mutex compaction_mutex_;  // one merge or retention pass at a time
-  std::mutex manifest_mutex_;    // guards manifest_ and orders part-set changes
-  Manifest manifest_;
 
-  // State below is protected by mutex_.
+  // State below is protected by mutex_. A head is frozen into part_set_ under it, so a
+  // reader holding it sees the active head and the part set as one.
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::shared_ptr<Head> head_;
   std::chrono::steady_clock::time_point head_started_;
-  std::deque<FrozenHead> frozen_;
-  uint64_t frozen_bytes_ = 0;
-  std::vector<std::shared_ptr<PartReader>> parts_;  // sorted by id
-  std::vector<uint64_t> part_ids_;                  // parallel to parts_
-  size_t most_unmerged_parts_ = 0;                  // waiting to merge, in any dataset/hour
   EmbeddedStoreStats counters_;
   bool closing_ = false;
   bool flush_requested_ = false;

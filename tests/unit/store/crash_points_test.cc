@@ -83,8 +83,8 @@ TEST_P(CrashPointsTest, EveryAcknowledgedSpanSurvivesExactlyOnce) {
 
 INSTANTIATE_TEST_SUITE_P(Steps, CrashPointsTest,
                          ::testing::Values("EmbeddedStore::Flush:PartsWritten",
-                                           "EmbeddedStore::ReplaceParts:ManifestSaved",
-                                           "EmbeddedStore::ReplaceParts:Done",
+                                           "PartSet::Apply:ManifestSaved",
+                                           "PartSet::Apply:Done",
                                            "EmbeddedStore::Flush:Published",
                                            "EmbeddedStore::Flush:LogDeleted",
                                            "EmbeddedStore::Merge:PartWritten"),
