@@ -15,6 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -83,8 +84,14 @@ absl::StatusOr<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(
   });
   store->compaction_thread_ = std::thread([s = store.get()] {
     pthread_setname_np(pthread_self(), "waggle-merge");
-    s->CompactionLoop();
+    s->CompactionLoop(kAnyMerge);
   });
+  if (options.small_merge_max_input_rows > 0) {
+    store->small_compaction_thread_ = std::thread([s = store.get()] {
+      pthread_setname_np(pthread_self(), "waggle-merge-s");
+      s->CompactionLoop(kSmallMerges);
+    });
+  }
   return store;
 }
 
@@ -252,15 +259,16 @@ void EmbeddedStore::FlushLoop() {
   }
 }
 
-void EmbeddedStore::CompactionLoop() {
+void EmbeddedStore::CompactionLoop(MergeLane lane) {
   while (true) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, options_.maintenance_interval, [this] { return closing_ || compaction_requested_; });
+      wake_.wait_for(lock, options_.maintenance_interval,
+                     [this, lane] { return closing_ || compaction_requested_[lane]; });
       if (closing_) return;
-      compaction_requested_ = false;
+      compaction_requested_[lane] = false;
     }
-    if (absl::Status status = RunCompaction(false); !status.ok()) {
+    if (absl::Status status = RunCompaction(false, lane); !status.ok()) {
       spdlog::warn("merging parts / retention: {}", std::string(status.message()));
     }
   }
@@ -268,7 +276,7 @@ void EmbeddedStore::CompactionLoop() {
 
 absl::Status EmbeddedStore::FlushAndCompact() {
   RETURN_IF_NOT_OK(RunFlush(true));
-  return RunCompaction(true);
+  return RunCompaction(true, kAnyMerge);
 }
 
 absl::Status EmbeddedStore::RunFlush(bool force) {
@@ -296,16 +304,16 @@ absl::Status EmbeddedStore::RunFlush(bool force) {
   }
 }
 
-absl::Status EmbeddedStore::RunCompaction(bool force) {
-  std::lock_guard compaction(compaction_mutex_);
+absl::Status EmbeddedStore::RunCompaction(bool force, MergeLane lane) {
+  std::lock_guard compaction(compaction_mutex_[lane]);
   for (bool merged = true; merged;) {
     {
       std::lock_guard lock(mutex_);
       if (closing_ && !force) break;
     }
-    RETURN_IF_NOT_OK(MergeOnce(&merged));
+    RETURN_IF_NOT_OK(MergeOnce(lane, &merged));
   }
-  return ApplyRetention();
+  return lane == kAnyMerge ? ApplyRetention() : absl::OkStatus();
 }
 
 void EmbeddedStore::RequestFreeze(std::function<void(absl::Status)> done) {
@@ -353,7 +361,7 @@ absl::Status EmbeddedStore::FlushOldestFrozenHead(bool* flushed) {
   {
     std::lock_guard lock(mutex_);
     ++counters_.flushes;
-    compaction_requested_ = true;
+    compaction_requested_[kAnyMerge] = compaction_requested_[kSmallMerges] = true;
     wake_.notify_all();
   }
   SyncPoint("EmbeddedStore::Flush:Published");
@@ -414,13 +422,31 @@ absl::Status EmbeddedStore::WriteHead(const Head& head, std::vector<uint64_t>* n
   return absl::OkStatus();
 }
 
-absl::Status EmbeddedStore::MergeOnce(bool* merged) {
+absl::Status EmbeddedStore::MergeOnce(MergeLane lane, bool* merged) {
   *merged = false;
-  const PartSet::Snapshot set = part_set_->Current();
+  PartSet::Snapshot set;
+  std::optional<MergeChoice> choice;
+  {
+    // The snapshot and merging_ under one lock: a merge marks its parts before it starts and
+    // clears them only after its edit is applied, so no part is in two merges.
+    std::lock_guard lock(mutex_);
+    set = part_set_->Current();
+    std::vector<PartDescriptor> candidates;
+    for (PartDescriptor& d : set.Describe()) {
+      if (merging_.contains(d.id)) continue;
+      if (lane == kSmallMerges && d.rows > options_.small_merge_max_input_rows) continue;
+      candidates.push_back(std::move(d));
+    }
+    choice = PickMerge(candidates, options_.merge);
+    if (!choice) return absl::OkStatus();
+    merging_.insert(choice->ids.begin(), choice->ids.end());
+  }
+  absl::Cleanup release = [&] {
+    std::lock_guard lock(mutex_);
+    for (uint64_t id : choice->ids) merging_.erase(id);
+  };
   const std::vector<std::shared_ptr<PartReader>>& parts = set.parts;
   const std::vector<uint64_t>& ids = set.ids;
-  std::optional<MergeChoice> choice = PickMerge(part_set_->Describe(), options_.merge);
-  if (!choice) return absl::OkStatus();
   std::vector<std::shared_ptr<PartReader>> inputs;
   for (uint64_t id : choice->ids) {
     inputs.push_back(parts[std::find(ids.begin(), ids.end(), id) - ids.begin()]);
@@ -449,7 +475,13 @@ absl::Status EmbeddedStore::MergeOnce(bool* merged) {
 
 absl::Status EmbeddedStore::ApplyRetention() {
   if (options_.retention.count() == 0 && options_.max_disk_bytes == 0) return absl::OkStatus();
-  const PartSet::Snapshot set = part_set_->Current();
+  PartSet::Snapshot set;
+  std::set<uint64_t> busy;
+  {
+    std::lock_guard lock(mutex_);
+    set = part_set_->Current();
+    busy = merging_;
+  }
   const std::vector<std::shared_ptr<PartReader>>& parts = set.parts;
   const std::vector<uint64_t>& ids = set.ids;
   std::vector<size_t> order(parts.size());
@@ -468,11 +500,24 @@ absl::Status EmbeddedStore::ApplyRetention() {
                          parts[i]->footer().max_time < now - options_.retention.count();
     const bool over_disk = options_.max_disk_bytes > 0 && total > options_.max_disk_bytes;
     if (!expired && !over_disk) break;  // oldest first: the rest are newer
+    if (busy.contains(ids[i])) continue;  // being merged: the merged part is dropped next round
     dropped.push_back(ids[i]);
     total -= parts[i]->file_size();
   }
   if (dropped.empty()) return absl::OkStatus();
   spdlog::info("retention: dropping {} part(s) (--retention / --max-disk)", dropped.size());
+  {
+    // Marked like a merge's parts until dropped, so the small-merge lane leaves them.
+    std::lock_guard lock(mutex_);
+    for (uint64_t id : dropped) {
+      if (merging_.contains(id)) return absl::OkStatus();  // taken since the snapshot: next round
+    }
+    merging_.insert(dropped.begin(), dropped.end());
+  }
+  absl::Cleanup release = [&] {
+    std::lock_guard lock(mutex_);
+    for (uint64_t id : dropped) merging_.erase(id);
+  };
   PartSetEdit edit;
   edit.removed = dropped;
   RETURN_IF_NOT_OK(part_set_->Apply(edit));
@@ -509,6 +554,7 @@ void EmbeddedStore::Close() {
   }
   if (flush_thread_.joinable()) flush_thread_.join();
   if (compaction_thread_.joinable()) compaction_thread_.join();
+  if (small_compaction_thread_.joinable()) small_compaction_thread_.join();
   // The head is not written out: the log holds it and the next start replays it.
   if (wal_) wal_->Close();
   if (lock_fd_ >= 0) {

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +52,11 @@ struct EmbeddedStoreOptions {
   // Ingest is refused (503) while a dataset/hour has more parts waiting to be merged than
   // this, so merging catches up and the part count stays bounded under any load.
   size_t max_unmerged_parts = 48;
+  // A second merge thread takes only parts of at most this many rows (first-tier merges of
+  // fresh flushes), so a merge of million-row parts, tens of seconds long, never leaves
+  // fresh parts piling up past max_unmerged_parts (which refused all ingest for seconds at
+  // 200k spans/s). 0: one merge thread.
+  uint64_t small_merge_max_input_rows = 1 << 16;
   // Retention: 0 keeps everything. Parts whose newest event is older than retention, then
   // the oldest parts while parts and log together exceed max_disk_bytes, are dropped.
   std::chrono::nanoseconds retention{0};
@@ -95,10 +101,13 @@ class EmbeddedStore final : public Store {
  private:
   EmbeddedStore(EmbeddedStoreOptions options, int lock_fd);
   // Two background threads, so a long merge never holds up writing the head out.
+  // Merge lanes: kAnyMerge merges any parts and applies retention; kSmallMerges takes only
+  // parts of at most small_merge_max_input_rows rows.
+  enum MergeLane { kAnyMerge = 0, kSmallMerges = 1 };
   void FlushLoop();
-  void CompactionLoop();
+  void CompactionLoop(MergeLane lane);
   absl::Status RunFlush(bool force);
-  absl::Status RunCompaction(bool force);
+  absl::Status RunCompaction(bool force, MergeLane lane);
   // Asks the log to rotate; at that exact boundary, on the log's thread, the head is frozen
   // (so it holds precisely the older segments' records). done, if set, gets the status.
   void RequestFreeze(std::function<void(absl::Status)> done);
@@ -106,7 +115,7 @@ class EmbeddedStore final : public Store {
   // Writes out the oldest frozen head, if any; *flushed says whether there was one.
   absl::Status FlushOldestFrozenHead(bool* flushed);
   absl::Status WriteHead(const Head& head, std::vector<uint64_t>* new_ids);
-  absl::Status MergeOnce(bool* merged);
+  absl::Status MergeOnce(MergeLane lane, bool* merged);
   absl::Status ApplyRetention();
   std::string PartPath(uint64_t id) const { return part_set_->PartPath(id); }
 
@@ -119,7 +128,7 @@ class EmbeddedStore final : public Store {
   std::unique_ptr<PartSet> part_set_;  // set by Open
 
   std::mutex flush_mutex_;       // one flush at a time
-  std::mutex compaction_mutex_;  // one merge or retention pass at a time
+  std::mutex compaction_mutex_[2];  // one merge or retention pass at a time in each lane
 
   // State below is protected by mutex_. A head is frozen into part_set_ under it, so a
   // reader holding it sees the active head and the part set as one.
@@ -131,9 +140,11 @@ class EmbeddedStore final : public Store {
   bool closing_ = false;
   bool flush_requested_ = false;
   bool freeze_pending_ = false;  // a rotation is queued in the log; the head freezes at it
-  bool compaction_requested_ = false;
+  bool compaction_requested_[2] = {false, false};
+  std::set<uint64_t> merging_;  // parts a merge is reading: the other lane and retention leave them
   std::thread flush_thread_;
   std::thread compaction_thread_;
+  std::thread small_compaction_thread_;
 };
 
 }  // namespace waggle::store

@@ -173,9 +173,6 @@ size_t PartSet::most_unmerged_parts() const {
   return most_unmerged_parts_;
 }
 
-std::vector<PartDescriptor> PartSet::Describe() const {
-  std::lock_guard lock(mutex_);
-  return DescribeParts(parts_, ids_);
-}
+std::vector<PartDescriptor> PartSet::Snapshot::Describe() const { return DescribeParts(parts, ids); }
 
 }  // namespace waggle::store

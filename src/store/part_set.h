@@ -44,6 +44,8 @@ class PartSet {
     std::vector<std::shared_ptr<PartReader>> parts;  // by id
     std::vector<uint64_t> ids;                       // parallel to parts
     std::vector<std::shared_ptr<const Head>> frozen; // oldest first
+    // The parts as the merge picker sees them.
+    std::vector<PartDescriptor> Describe() const;
   };
 
   // Loads `data_dir`/MANIFEST (none: an empty set), removes part files it does not list
@@ -67,8 +69,6 @@ class PartSet {
   uint64_t frozen_bytes() const;
   // The most parts waiting to merge in any one dataset and hour (MostWaitingParts).
   size_t most_unmerged_parts() const;
-  // The parts as the merge picker sees them.
-  std::vector<PartDescriptor> Describe() const;
 
  private:
   PartSet(std::string data_dir, const MergePolicy& policy) : data_dir_(std::move(data_dir)), policy_(policy) {}

@@ -4,7 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
+#include "common/sync_point.h"
 #include "store/file_util.h"
 #include "testing/temp_dir.h"
 
@@ -151,6 +154,47 @@ TEST_F(EmbeddedStoreTest, MergesKeepThePartCountBounded) {
   EXPECT_GT((*store)->Stats().merges, 0u);
   EXPECT_EQ((*store)->Stats().part_rows, 60u);
   for (int t = 0; t < 60; ++t) ASSERT_EQ((*store)->FindTrace(Trace(TraceHex(t)))->size(), 1u) << t;
+}
+
+// A long merge of bigger parts (held at a sync point here) does not hold up merging fresh
+// small parts: the second merge lane takes them, so ingest is not refused meanwhile.
+TEST_F(EmbeddedStoreTest, AMergeOfBigPartsDoesNotHoldUpFreshParts) {
+  options.head_flush_bytes = 1;  // every append is written out as its own part, in the background
+  options.maintenance_interval = std::chrono::milliseconds(50);
+  options.small_merge_max_input_rows = 3;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> holding{false};
+  SyncPoints::Set("EmbeddedStore::Merge:PartWritten", [&] {
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    if (std::string_view(name) != "waggle-merge") return;
+    holding = true;
+    released.wait();
+  });
+  auto store = EmbeddedStore::Open(options);
+  ASSERT_TRUE(store.ok());
+  auto wait_for = [&](auto done) {
+    for (int i = 0; i < 2000 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return done();
+  };
+  int trace = 0;
+  auto append_part = [&](int rows) {
+    std::vector<model::Event> spans;
+    for (int i = 0; i < rows; ++i) spans.push_back(Span(TraceHex(trace++), "0000000000000001", now));
+    ASSERT_TRUE(AppendAndWait(**store, std::move(spans)).ok());
+    ASSERT_TRUE(wait_for([&] { return (*store)->Stats().head_events == 0; }));
+  };
+  for (int p = 0; p < 6; ++p) append_part(4);  // too big for the small lane
+  ASSERT_TRUE(wait_for([&] { return holding.load(); })) << "the 4-row parts were not merged";
+  for (int p = 0; p < 6; ++p) append_part(1);
+  EXPECT_TRUE(wait_for([&] { return (*store)->Stats().merges >= 1; }))
+      << "fresh parts waited for the long merge";
+  release.set_value();
+  EXPECT_TRUE(wait_for([&] { return (*store)->Stats().merges >= 2; }));
+  SyncPoints::Clear();
+  for (int t = 0; t < trace; ++t) ASSERT_EQ((*store)->FindTrace(Trace(TraceHex(t)))->size(), 1u) << t;
+  EXPECT_EQ((*store)->Stats().part_rows, 30u);
 }
 
 TEST_F(EmbeddedStoreTest, RetentionDropsOldestPartsFirst) {

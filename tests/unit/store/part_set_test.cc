@@ -58,7 +58,7 @@ TEST_F(PartSetTest, EditsApplyWholeAndSurviveAReopen) {
   ASSERT_TRUE((*set)->Apply(merge).ok());
   EXPECT_EQ((*set)->Current().ids, (std::vector<uint64_t>{merged}));
   EXPECT_FALSE(fs::exists((*set)->PartPath(a)));  // removed files are deleted
-  EXPECT_EQ((*set)->Describe().at(0).rows, 7u);
+  EXPECT_EQ((*set)->Current().Describe().at(0).rows, 7u);
 
   set->reset();
   auto reopened = PartSet::Open(dir.path(), policy);
