@@ -31,18 +31,19 @@ void OtlpTraceIngest::Export(
     const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
     const std::optional<std::string>& fixed_dataset, std::string_view protocol, std::function<void(ExportOutcome)> done) {
   const auto started = std::chrono::steady_clock::now();
-  ingest::OtlpMappedBatch batch = ingest::MapOtlpTraces(request, fixed_dataset);
+  store::EventBatchBuilder rows;
+  ingest::OtlpMapCounts batch = ingest::MapOtlpTraces(request, fixed_dataset, &rows);
   ExportOutcome outcome;
   outcome.rejected_spans = batch.rejected_spans;
   outcome.error_message = std::move(batch.error_message);
   metrics::SpansReceived(protocol).Increment(static_cast<double>(batch.accepted_spans + batch.rejected_spans));
   metrics::SpansRejected(protocol).Increment(static_cast<double>(batch.rejected_spans));
-  if (batch.events.empty()) {
+  if (rows.empty()) {
     done(std::move(outcome));
     return;
   }
   prometheus::Histogram& latency = metrics::IngestLatency(protocol);
-  store_.Append(std::move(batch.events), [outcome = std::move(outcome), done = std::move(done), started,
+  store_.AppendBatch(std::move(rows), [outcome = std::move(outcome), done = std::move(done), started,
                                           &latency](absl::Status status) mutable {
     latency.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     outcome.status = std::move(status);

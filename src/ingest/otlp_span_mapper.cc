@@ -29,13 +29,15 @@ constexpr int kMaxFlattenDepth = 5;        // kvlists flatten to key.sub this de
 constexpr int kMaxSpanAttributes = 2000;
 
 // Cuts at a UTF-8 character boundary at or below `limit` bytes.
-std::string Truncate(std::string s) {
+std::string_view Truncate(std::string_view s) {
   if (s.size() <= kMaxStringBytes) return s;
   size_t cut = kMaxStringBytes;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  s.resize(cut);
-  return s;
+  return s.substr(0, cut);
 }
+
+// An attribute's value as the mapper hands it on: strings are views, valid during the call.
+using ScalarView = std::variant<std::string_view, int64_t, double, bool>;
 
 nlohmann::json AnyValueToJson(const common_pb::AnyValue& v, int depth) {
   if (depth > 32) return nullptr;
@@ -72,36 +74,34 @@ std::string ToJsonString(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// Appends `key` = `value` to `out`, flattening kvlists and turning arrays and bytes into
-// JSON strings as Honeycomb does. Unset values are skipped.
-void AppendAttribute(const std::string& key, const common_pb::AnyValue& value, FieldOrigin origin,
-                     int depth, std::vector<Field>* out) {
+// emit(key, value) for the attribute `key` = `value`, flattening kvlists and turning arrays
+// and bytes into JSON strings as Honeycomb does. Unset values are skipped.
+template <typename Emit>
+void VisitAttribute(std::string_view key, const common_pb::AnyValue& value, int depth, Emit&& emit) {
   switch (value.value_case()) {
     case common_pb::AnyValue::kStringValue:
-      out->push_back({key, Truncate(value.string_value()), origin});
+      emit(key, ScalarView(Truncate(value.string_value())));
       return;
     case common_pb::AnyValue::kBoolValue:
-      out->push_back({key, value.bool_value(), origin});
+      emit(key, ScalarView(value.bool_value()));
       return;
     case common_pb::AnyValue::kIntValue:
-      out->push_back({key, static_cast<int64_t>(value.int_value()), origin});
+      emit(key, ScalarView(static_cast<int64_t>(value.int_value())));
       return;
     case common_pb::AnyValue::kDoubleValue:
-      out->push_back({key, value.double_value(), origin});
+      emit(key, ScalarView(value.double_value()));
       return;
     case common_pb::AnyValue::kBytesValue:
-      out->push_back({key, Truncate(ToJsonString(AnyValueToJson(value, 0))), origin});
-      return;
     case common_pb::AnyValue::kArrayValue:
-      out->push_back({key, Truncate(ToJsonString(AnyValueToJson(value, 0))), origin});
+      emit(key, ScalarView(Truncate(ToJsonString(AnyValueToJson(value, 0)))));
       return;
     case common_pb::AnyValue::kKvlistValue:
       if (depth >= kMaxFlattenDepth) {
-        out->push_back({key, Truncate(ToJsonString(AnyValueToJson(value, 0))), origin});
+        emit(key, ScalarView(Truncate(ToJsonString(AnyValueToJson(value, 0)))));
         return;
       }
       for (const auto& kv : value.kvlist_value().values()) {
-        AppendAttribute(StrCat(key, ".", kv.key()), kv.value(), origin, depth + 1, out);
+        VisitAttribute(StrCat(key, ".", kv.key()), kv.value(), depth + 1, emit);
       }
       return;
     case common_pb::AnyValue::VALUE_NOT_SET:
@@ -109,9 +109,30 @@ void AppendAttribute(const std::string& key, const common_pb::AnyValue& value, F
   }
 }
 
+AttributeValue Own(const ScalarView& v) {
+  return std::visit([](const auto& x) -> AttributeValue {
+    if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string_view>) return std::string(x);
+    else return x;
+  }, v);
+}
+
 template <typename Attributes>
 void AppendAttributes(const Attributes& attributes, FieldOrigin origin, std::vector<Field>* out) {
-  for (const auto& kv : attributes) AppendAttribute(kv.key(), kv.value(), origin, 0, out);
+  for (const auto& kv : attributes) {
+    VisitAttribute(kv.key(), kv.value(), 0, [&](std::string_view key, const ScalarView& v) {
+      out->push_back({std::string(key), Own(v), origin});
+    });
+  }
+}
+
+void AddScalar(store::EventBatchBuilder& out, FieldOrigin origin, std::string_view key, const ScalarView& v) {
+  std::visit([&](const auto& x) {
+    using T = std::decay_t<decltype(x)>;
+    if constexpr (std::is_same_v<T, std::string_view>) out.AddString(origin, key, x);
+    else if constexpr (std::is_same_v<T, int64_t>) out.AddInt(origin, key, x);
+    else if constexpr (std::is_same_v<T, double>) out.AddDouble(origin, key, x);
+    else out.AddBool(origin, key, x);
+  }, v);
 }
 
 int64_t ToSignedNanos(uint64_t nanos) {
@@ -120,11 +141,11 @@ int64_t ToSignedNanos(uint64_t nanos) {
              : static_cast<int64_t>(nanos);
 }
 
-std::optional<int64_t> SampleRateFrom(const AttributeValue& value) {
+std::optional<int64_t> SampleRateFrom(const ScalarView& value) {
   double rate = 0;
   if (auto* i = std::get_if<int64_t>(&value)) rate = static_cast<double>(*i);
   else if (auto* d = std::get_if<double>(&value)) rate = *d;
-  else if (auto* s = std::get_if<std::string>(&value)) {
+  else if (auto* s = std::get_if<std::string_view>(&value)) {
     auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), rate);
     if (ec != std::errc()) return std::nullopt;
   } else {
@@ -137,19 +158,26 @@ std::optional<int64_t> SampleRateFrom(const AttributeValue& value) {
   return static_cast<int64_t>(std::llround(rate));
 }
 
-// Removes sampleRate (preferred) and SampleRate from `fields`, returning the rate.
-int64_t TakeSampleRate(std::vector<Field>* fields) {
-  std::optional<int64_t> rate;
-  for (std::string_view name : {"sampleRate", "SampleRate"}) {
-    for (const Field& f : *fields) {  // Last one wins, as in the merged map.
-      if (f.key == name) {
-        if (auto r = SampleRateFrom(f.value)) rate = r;
-      }
-    }
-    if (rate) break;
+// The sample rate a span's attributes give: the last valid sampleRate of any level, else the
+// last valid SampleRate, else 1. Neither is kept as an attribute of the span.
+struct SampleRateKeys {
+  std::optional<int64_t> preferred;  // sampleRate
+  std::optional<int64_t> fallback;   // SampleRate
+  // True when `key` is one of them (and so is not an attribute).
+  bool Take(std::string_view key, const ScalarView& value) {
+    std::optional<int64_t>* slot = key == "sampleRate" ? &preferred : key == "SampleRate" ? &fallback : nullptr;
+    if (slot == nullptr) return false;
+    if (auto rate = SampleRateFrom(value)) *slot = rate;
+    return true;
   }
-  std::erase_if(*fields, [](const Field& f) { return f.key == "sampleRate" || f.key == "SampleRate"; });
-  return rate.value_or(1);
+  int64_t rate() const { return preferred.value_or(fallback.value_or(1)); }
+};
+
+ScalarView ViewOf(const AttributeValue& v) {
+  return std::visit([](const auto& x) -> ScalarView {
+    if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>) return std::string_view(x);
+    else return x;
+  }, v);
 }
 
 model::SpanKind KindFrom(trace_pb::Span::SpanKind kind) {
@@ -189,131 +217,173 @@ std::string ValidateSpan(const trace_pb::Span& span) {
   return {};
 }
 
-void MapSpan(const trace_pb::Span& span, const std::string& dataset, const std::string& service_name,
-             const common_pb::InstrumentationScope& scope, const std::vector<Field>& resource_fields,
-             const std::vector<Field>& scope_fields, std::vector<Event>* out) {
-  Event e;
-  e.dataset = dataset;
-  e.annotation_type = model::AnnotationType::kSpan;
-  e.trace_id = *model::TraceId::FromBytes(span.trace_id());
-  e.span_id = *model::SpanId::FromBytes(span.span_id());
-  if (span.parent_span_id().size() == 8) e.parent_span_id = *model::SpanId::FromBytes(span.parent_span_id());
-  e.time_unix_nano = ToSignedNanos(span.start_time_unix_nano());
-  int64_t end = ToSignedNanos(span.end_time_unix_nano());
-  if (end >= e.time_unix_nano) {
-    e.duration_nano = end - e.time_unix_nano;
-  } else {
-    e.invalid_duration = true;
-  }
-  e.kind = KindFrom(span.kind());
-  e.status_code = StatusFrom(span.status());
-  e.status_message = span.status().message();
-  e.name = Truncate(span.name());
-  e.service_name = service_name;
-  e.scope_name = scope.name();
-  e.scope_version = scope.version();
-  e.trace_state = span.trace_state();
-  e.flags = span.flags();
-  e.num_events = static_cast<uint32_t>(span.events_size());
-  e.num_links = static_cast<uint32_t>(span.links_size());
+// Attributes of a resource or a scope, read once for all its spans.
+struct LevelFields {
+  std::vector<Field> fields;
+  SampleRateKeys rates;  // what its sampleRate / SampleRate say
+};
 
-  e.fields = resource_fields;
-  e.fields.insert(e.fields.end(), scope_fields.begin(), scope_fields.end());
-  AppendAttributes(span.attributes(), FieldOrigin::kSpan, &e.fields);
+LevelFields ReadLevel(const google::protobuf::RepeatedPtrField<common_pb::KeyValue>& attributes, FieldOrigin origin) {
+  LevelFields level;
+  AppendAttributes(attributes, origin, &level.fields);
+  for (const Field& f : level.fields) level.rates.Take(f.key, ViewOf(f.value));
+  return level;
+}
+
+void AddFields(store::EventBatchBuilder& out, const std::vector<Field>& fields, bool skip_sample_rate) {
+  for (const Field& f : fields) {
+    if (skip_sample_rate && (f.key == "sampleRate" || f.key == "SampleRate")) continue;
+    out.AddValue(f.origin, f.key, f.value);
+  }
+}
+
+std::string_view IdBytes(const std::string& bytes, size_t width) {
+  return bytes.size() == width ? std::string_view(bytes) : std::string_view();
+}
+
+// The span as a row of `out`, then its span events and links as rows of their own, tied to
+// the span by trace.parent_id. Every value goes from the request into the columns directly.
+void MapSpan(const trace_pb::Span& span, std::string_view dataset, std::string_view service_name,
+             const common_pb::InstrumentationScope& scope, const LevelFields& resource, const LevelFields& scope_level,
+             store::EventBatchBuilder& out) {
+  using model::FixedField;
+  out.StartRow(dataset);
+  out.SetInt(FixedField::kAnnotationType, static_cast<int64_t>(model::AnnotationType::kSpan));
+  out.SetBytes(FixedField::kTraceId, span.trace_id());
+  out.SetBytes(FixedField::kSpanId, span.span_id());
+  if (span.parent_span_id().size() == 8) out.SetBytes(FixedField::kParentSpanId, span.parent_span_id());
+  const int64_t start = ToSignedNanos(span.start_time_unix_nano());
+  const int64_t end = ToSignedNanos(span.end_time_unix_nano());
+  out.SetInt(FixedField::kTime, start);
+  if (end >= start) out.SetInt(FixedField::kDuration, end - start);
+  else out.SetInt(FixedField::kInvalidDuration, 1);
+  const auto kind = static_cast<int64_t>(KindFrom(span.kind()));
+  const auto status = static_cast<int64_t>(StatusFrom(span.status()));
+  out.SetInt(FixedField::kKind, kind);
+  out.SetInt(FixedField::kStatusCode, status);
+  out.SetString(FixedField::kStatusMessage, span.status().message());
+  const std::string_view name = Truncate(span.name());
+  out.SetString(FixedField::kName, name);
+  out.SetString(FixedField::kServiceName, service_name);
+  out.SetString(FixedField::kScopeName, scope.name());
+  out.SetString(FixedField::kScopeVersion, scope.version());
+  out.SetString(FixedField::kTraceState, span.trace_state());
+  out.SetInt(FixedField::kFlags, span.flags());
+  out.SetInt(FixedField::kNumEvents, span.events_size());
+  out.SetInt(FixedField::kNumLinks, span.links_size());
+
+  AddFields(out, resource.fields, true);
+  AddFields(out, scope_level.fields, true);
+  SampleRateKeys rates = resource.rates;  // later levels win
+  if (scope_level.rates.preferred) rates.preferred = scope_level.rates.preferred;
+  if (scope_level.rates.fallback) rates.fallback = scope_level.rates.fallback;
   // Oversized input is clamped and marked, never refused: the rest of the span is worth
-  // keeping, and the marks say what was cut.
+  // keeping, and the marks say what was cut. Past kMaxSpanAttributes (sample rates counted)
+  // the rest are dropped.
+  int64_t span_fields = 0;
+  for (const auto& kv : span.attributes()) {
+    VisitAttribute(kv.key(), kv.value(), 0, [&](std::string_view key, const ScalarView& v) {
+      if (++span_fields > kMaxSpanAttributes) return;
+      if (!rates.Take(key, v)) AddScalar(out, FieldOrigin::kSpan, key, v);
+    });
+  }
+  if (span_fields > kMaxSpanAttributes) {
+    out.AddInt(FieldOrigin::kSpan, "meta.dropped_attributes", span_fields - kMaxSpanAttributes);
+  }
   int64_t truncated = span.name().size() > kMaxStringBytes ? 1 : 0;
   for (const auto& kv : span.attributes()) truncated += kv.value().string_value().size() > kMaxStringBytes;
-  const auto span_fields = static_cast<int64_t>(
-      std::count_if(e.fields.begin(), e.fields.end(), [](const Field& f) { return f.origin == FieldOrigin::kSpan; }));
-  if (span_fields > kMaxSpanAttributes) {
-    int64_t kept = 0;
-    std::erase_if(e.fields, [&](const Field& f) { return f.origin == FieldOrigin::kSpan && ++kept > kMaxSpanAttributes; });
-    e.fields.push_back({"meta.dropped_attributes", span_fields - kMaxSpanAttributes, FieldOrigin::kSpan});
-  }
-  if (truncated > 0) e.fields.push_back({"meta.truncated_values", truncated, FieldOrigin::kSpan});
+  if (truncated > 0) out.AddInt(FieldOrigin::kSpan, "meta.truncated_values", truncated);
   // Honeycomb copies the first exception event's details onto the span, so a query on
   // exception.message finds the failing span itself.
   for (const auto& span_event : span.events()) {
     if (span_event.name() != "exception") continue;
-    std::vector<Field> copied;
-    AppendAttributes(span_event.attributes(), FieldOrigin::kDerived, &copied);
-    for (Field& f : copied) {
-      if (f.key.starts_with("exception.")) e.fields.push_back(std::move(f));
+    for (const auto& kv : span_event.attributes()) {
+      VisitAttribute(kv.key(), kv.value(), 0, [&](std::string_view key, const ScalarView& v) {
+        if (key.starts_with("exception.")) AddScalar(out, FieldOrigin::kDerived, key, v);
+      });
     }
     break;
   }
-  e.sample_rate = TakeSampleRate(&e.fields);
+  const int64_t sample_rate = rates.rate();
+  out.SetInt(FixedField::kSampleRate, sample_rate);
 
-  // Span events and links: rows of their own, tied to the span by trace.parent_id.
   auto annotation_row = [&](model::AnnotationType type) {
-    Event row;
-    row.dataset = dataset;
-    row.annotation_type = type;
-    row.trace_id = e.trace_id;
-    row.parent_span_id = e.span_id;
-    row.time_unix_nano = e.time_unix_nano;
-    row.service_name = service_name;
-    row.sample_rate = e.sample_rate;
-    row.fields = resource_fields;
-    return row;
+    out.StartRow(dataset);
+    out.SetInt(FixedField::kAnnotationType, static_cast<int64_t>(type));
+    out.SetBytes(FixedField::kTraceId, span.trace_id());
+    out.SetBytes(FixedField::kParentSpanId, span.span_id());
+    out.SetInt(FixedField::kTime, start);
+    out.SetString(FixedField::kServiceName, service_name);
+    out.SetInt(FixedField::kSampleRate, sample_rate);
+    AddFields(out, resource.fields, false);
   };
   for (const auto& span_event : span.events()) {
-    Event row = annotation_row(model::AnnotationType::kSpanEvent);
-    row.time_unix_nano = ToSignedNanos(span_event.time_unix_nano());
-    row.name = span_event.name();
-    row.status_code = e.status_code;  // so `error` is copied from the span
-    AppendAttributes(span_event.attributes(), FieldOrigin::kSpan, &row.fields);
-    row.fields.push_back({"parent_name", e.name, FieldOrigin::kDerived});
-    row.fields.push_back({"meta.time_since_span_start_ms",
-                          static_cast<double>(row.time_unix_nano - e.time_unix_nano) / 1e6,
-                          FieldOrigin::kDerived});
-    out->push_back(std::move(row));
+    annotation_row(model::AnnotationType::kSpanEvent);
+    const int64_t time = ToSignedNanos(span_event.time_unix_nano());
+    out.SetInt(FixedField::kTime, time);
+    out.SetString(FixedField::kName, span_event.name());
+    out.SetInt(FixedField::kStatusCode, status);  // so `error` is copied from the span
+    for (const auto& kv : span_event.attributes()) {
+      VisitAttribute(kv.key(), kv.value(), 0,
+                     [&](std::string_view key, const ScalarView& v) { AddScalar(out, FieldOrigin::kSpan, key, v); });
+    }
+    out.AddString(FieldOrigin::kDerived, "parent_name", name);
+    out.AddDouble(FieldOrigin::kDerived, "meta.time_since_span_start_ms", static_cast<double>(time - start) / 1e6);
   }
   for (const auto& link : span.links()) {
-    Event row = annotation_row(model::AnnotationType::kLink);
-    if (auto id = model::TraceId::FromBytes(link.trace_id())) row.link_trace_id = *id;
-    if (auto id = model::SpanId::FromBytes(link.span_id())) row.link_span_id = *id;
-    row.trace_state = link.trace_state();
-    row.flags = link.flags();
-    AppendAttributes(link.attributes(), FieldOrigin::kSpan, &row.fields);
-    row.fields.push_back({"parent_name", e.name, FieldOrigin::kDerived});
-    out->push_back(std::move(row));
+    annotation_row(model::AnnotationType::kLink);
+    out.SetBytes(FixedField::kLinkTraceId, IdBytes(link.trace_id(), model::TraceId::kSize));
+    out.SetBytes(FixedField::kLinkSpanId, IdBytes(link.span_id(), model::SpanId::kSize));
+    out.SetString(FixedField::kTraceState, link.trace_state());
+    out.SetInt(FixedField::kFlags, link.flags());
+    for (const auto& kv : link.attributes()) {
+      VisitAttribute(kv.key(), kv.value(), 0,
+                     [&](std::string_view key, const ScalarView& v) { AddScalar(out, FieldOrigin::kSpan, key, v); });
+    }
+    out.AddString(FieldOrigin::kDerived, "parent_name", name);
   }
-  out->push_back(std::move(e));
 }
 
 }  // namespace
 
-OtlpMappedBatch MapOtlpTraces(
-    const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
-    const std::optional<std::string>& fixed_dataset) {
-  OtlpMappedBatch batch;
+OtlpMapCounts MapOtlpTraces(const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
+                            const std::optional<std::string>& fixed_dataset, store::EventBatchBuilder* out) {
+  OtlpMapCounts counts;
   std::string first_error;
   for (const auto& resource_spans : request.resource_spans()) {
-    std::vector<Field> resource_fields;
-    AppendAttributes(resource_spans.resource().attributes(), FieldOrigin::kResource, &resource_fields);
-    std::string service_name = StringAttribute(resource_fields, "service.name");
-    std::string dataset = fixed_dataset ? *fixed_dataset : DatasetFromServiceName(service_name);
+    const LevelFields resource = ReadLevel(resource_spans.resource().attributes(), FieldOrigin::kResource);
+    const std::string service_name = StringAttribute(resource.fields, "service.name");
+    const std::string dataset = fixed_dataset ? *fixed_dataset : DatasetFromServiceName(service_name);
     for (const auto& scope_spans : resource_spans.scope_spans()) {
-      std::vector<Field> scope_fields;
-      AppendAttributes(scope_spans.scope().attributes(), FieldOrigin::kScope, &scope_fields);
+      const LevelFields scope = ReadLevel(scope_spans.scope().attributes(), FieldOrigin::kScope);
       for (const auto& span : scope_spans.spans()) {
         if (std::string why = ValidateSpan(span); !why.empty()) {
-          if (batch.rejected_spans++ == 0) {
+          if (counts.rejected_spans++ == 0) {
             first_error = StrCat("span '", span.name().substr(0, 100), "': ", why);
           }
           continue;
         }
-        MapSpan(span, dataset, service_name, scope_spans.scope(), resource_fields, scope_fields,
-                &batch.events);
-        ++batch.accepted_spans;
+        MapSpan(span, dataset, service_name, scope_spans.scope(), resource, scope, *out);
+        ++counts.accepted_spans;
       }
     }
   }
-  if (batch.rejected_spans > 0) {
-    batch.error_message = StrCat(batch.rejected_spans, " span(s) rejected; first: ", first_error);
+  if (counts.rejected_spans > 0) {
+    counts.error_message = StrCat(counts.rejected_spans, " span(s) rejected; first: ", first_error);
   }
+  return counts;
+}
+
+OtlpMappedBatch MapOtlpTraces(
+    const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
+    const std::optional<std::string>& fixed_dataset) {
+  store::EventBatchBuilder builder;
+  OtlpMapCounts counts = MapOtlpTraces(request, fixed_dataset, &builder);
+  OtlpMappedBatch batch;
+  batch.events = store::BatchEvents(builder.Finish());
+  batch.accepted_spans = counts.accepted_spans;
+  batch.rejected_spans = counts.rejected_spans;
+  batch.error_message = std::move(counts.error_message);
   return batch;
 }
 

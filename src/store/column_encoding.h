@@ -44,10 +44,10 @@ struct ColumnValues {
   std::vector<int64_t> ints;
   std::vector<double> doubles;
   // Strings: codes index the dictionary, minus one. The views point into the decoded bytes,
-  // which `storage` keeps alive (PartReader sets it; a caller of DecodeStrings keeps the
-  // input alive itself): no allocation per string.
+  // which `storage` keeps alive (PartReader sets it, as do event batches; a caller of
+  // DecodeStrings keeps the input alive itself): no allocation per string.
   std::vector<std::string_view> dictionary;
-  std::shared_ptr<const std::string> storage;
+  std::shared_ptr<const void> storage;
   std::vector<uint32_t> codes;          // strings: 0 = absent
   std::string fixed;                    // fixed-width bytes: rows * width
   uint32_t width = 0;

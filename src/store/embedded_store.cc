@@ -19,7 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
-#include "store/event_codec.h"
+#include "store/event_batch.h"
 #include "store/file_util.h"
 #include "common/sync_point.h"
 #include "store/part_merger.h"
@@ -63,15 +63,13 @@ absl::StatusOr<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(
   auto wal = WriteAheadLog::Open(
       options.data_dir + "/wal", options.wal,
       [head](std::string_view record) -> absl::Status {
-        auto events = DecodeEvents(record);
-        if (!events.ok()) {
+        auto batches = DecodeLogRecord(std::make_shared<const std::string>(record));
+        if (!batches.ok()) {
           // Checksummed yet undecodable: written by an incompatible version. Report, go on.
-          spdlog::error("skipping a write-ahead log record: {}", events.status().ToString());
+          spdlog::error("skipping a write-ahead log record: {}", batches.status().ToString());
           return absl::OkStatus();
         }
-        std::vector<model::TraceId> ids;
-        for (const model::Event& e : *events) ids.push_back(e.trace_id);
-        head->Add(std::string(record), ids, events->size());
+        head->Add(std::move(*batches));
         return absl::OkStatus();
       },
       &store->replay_stats_, store->part_set_->wal_replay_from());
@@ -123,25 +121,32 @@ absl::Status EmbeddedStore::Admission() const {
 }
 
 void EmbeddedStore::Append(std::vector<model::Event> events, AppendCallback done) {
+  EventBatchBuilder builder;
+  builder.Add(events);
+  events.clear();
+  AppendBatch(std::move(builder), std::move(done));
+}
+
+void EmbeddedStore::AppendBatch(EventBatchBuilder batch, AppendCallback done) {
   if (absl::Status admission = Admission(); !admission.ok()) {
     done(std::move(admission));
     return;
   }
-  std::string record;
-  EncodeEvents(events, &record);
-  std::vector<model::TraceId> ids;
-  for (const model::Event& e : events) {
-    if (ids.empty() || ids.back() != e.trace_id) ids.push_back(e.trace_id);
+  if (batch.empty()) {
+    done(absl::OkStatus());
+    return;
   }
-  const uint64_t count = events.size();
-  events.clear();
-  // Into the head only once durable, so a lookup never shows what a crash could still lose.
-  wal_->Append(std::move(record), [this, ids = std::move(ids), count,
-                                   done = std::move(done)](absl::Status status, std::string written) mutable {
+  // The log gets the batches' encoding; the head the batches themselves, the columns the
+  // request was built into, once durable, so a lookup never shows what a crash could lose.
+  auto batches = std::make_shared<std::vector<EventBatch>>(batch.Finish());
+  std::string record;
+  EncodeEventBatches(*batches, &record);
+  wal_->Append(std::move(record), [this, batches = std::move(batches), done = std::move(done)](absl::Status status,
+                                                                                            std::string) mutable {
     bool freeze = false;
     if (status.ok()) {
       std::lock_guard lock(mutex_);
-      head_->Add(std::move(written), ids, count);
+      head_->Add(std::move(*batches));
       // A full head is frozen here, on the log's thread, even while the flush thread is busy
       // writing an older one: waiting for it let the head pass its limit (503s) under steady
       // load the machine could take. One frozen head waits beside the one being written at most,
@@ -150,6 +155,7 @@ void EmbeddedStore::Append(std::vector<model::Event> events, AppendCallback done
         freeze = freeze_pending_ = true;
       }
     }
+    batches.reset();  // off the lock: a refused record's columns are freed here
     if (freeze) RequestFreeze(nullptr);
     done(std::move(status));
   });
@@ -210,7 +216,7 @@ absl::StatusOr<std::vector<std::vector<model::Event>>> EmbeddedStore::FindTraces
 }
 
 absl::StatusOr<ScanUnits> EmbeddedStore::Scan(const ScanRange& range) {
-  std::vector<std::shared_ptr<const Head::Record>> records;
+  std::vector<ScanUnits> heads;
   std::vector<std::shared_ptr<PartReader>> parts;
   {
     // Parts and heads under one lock: a flush publishes a frozen head's parts and drops the
@@ -218,10 +224,8 @@ absl::StatusOr<ScanUnits> EmbeddedStore::Scan(const ScanRange& range) {
     std::lock_guard lock(mutex_);
     PartSet::Snapshot set = part_set_->Current();
     parts = std::move(set.parts);
-    for (const auto& head : set.frozen) {
-      for (auto& r : head->Records()) records.push_back(std::move(r));
-    }
-    for (auto& r : head_->Records()) records.push_back(std::move(r));
+    for (const auto& head : set.frozen) heads.push_back(head->units());
+    heads.push_back(head_->units());
   }
   auto wanted = [&](const std::string& dataset, int64_t min_time, int64_t max_time) {
     return range.Wants(dataset) && max_time >= range.min_time && min_time <= range.max_time;
@@ -236,8 +240,7 @@ absl::StatusOr<ScanUnits> EmbeddedStore::Scan(const ScanRange& range) {
       units.push_back(MakePartBlockUnit(part, b));
     }
   }
-  for (const auto& record : records) {
-    ASSIGN_OR_RETURN(ScanUnits head_units, record->Units());
+  for (ScanUnits& head_units : heads) {
     for (auto& unit : head_units) {
       if (wanted(unit->dataset(), unit->min_time(), unit->max_time())) units.push_back(std::move(unit));
     }
@@ -373,47 +376,49 @@ absl::Status EmbeddedStore::FlushOldestFrozenHead(bool* flushed) {
 }
 
 absl::Status EmbeddedStore::WriteHead(const Head& head, std::vector<uint64_t>* new_ids) {
-  // The head's events are never all built as Events: a first pass reads each into one
-  // reused Event for its part (dataset, hour) and sort key, keeping where it starts; then
-  // each part's rows are decoded again in key order into the same Event and written. The
-  // pass allocates nothing per event once warm (building every Event of a head and freeing
-  // them was a third of the flush, in malloc and free), and holds 32 bytes a row, not the
-  // head decoded.
+  // The head's batches are copied into parts column to column, as a merge copies parts:
+  // each part's rows (one dataset and hour) are sorted as 24-byte references and written in
+  // key order, never built as Events.
   struct Row {
     PartRowKey key;
-    uint32_t record;
-    uint32_t offset;
+    uint32_t batch;
+    uint32_t row;
     bool operator<(const Row& other) const {  // arrival order breaks ties: stable
-      return std::tie(key, record, offset) < std::tie(other.key, other.record, other.offset);
+      return std::tie(key, batch, row) < std::tie(other.key, other.batch, other.row);
     }
   };
-  const std::vector<std::shared_ptr<const Head::Record>> records = head.Records();
+  const std::vector<std::shared_ptr<const EventBatch>>& batches = head.batches();
   std::map<std::pair<std::string, int64_t>, std::vector<Row>> groups;
-  std::vector<Row>* group = nullptr;
-  std::pair<std::string, int64_t> group_key;
-  model::Event event;
-  for (uint32_t i = 0; i < records.size(); ++i) {
-    EventBatchReader reader(records[i]->bytes());
-    while (true) {
-      const uint32_t offset = reader.offset();
-      ASSIGN_OR_RETURN(bool more, reader.Next(&event));
-      if (!more) break;
-      const int64_t partition = PartitionOf(event.time_unix_nano);
-      if (group == nullptr || event.dataset != group_key.first || partition != group_key.second) {
-        group_key = {event.dataset, partition};
+  for (uint32_t b = 0; b < batches.size(); ++b) {
+    const EventBatch& batch = *batches[b];
+    const std::string_view ids = batch.fixed(model::FixedField::kTraceId).fixed;
+    const std::vector<int64_t>& times = batch.fixed(model::FixedField::kTime).ints;
+    std::pair<std::string, int64_t> group_key;
+    std::vector<Row>* group = nullptr;
+    for (uint32_t row = 0; row < batch.rows; ++row) {
+      const int64_t partition = PartitionOf(times[row]);
+      if (group == nullptr || partition != group_key.second) {
+        group_key = {batch.dataset, partition};
         group = &groups[group_key];
       }
-      group->push_back({PartRowKey::Of(event.trace_id.AsBytes(), event.time_unix_nano), i, offset});
+      group->push_back({PartRowKey::Of(ids.substr(row * 16, 16), times[row]), b, row});
     }
   }
+  std::vector<PartWriter::SourceBlock> sources(batches.size());
   for (auto& [key, rows] : groups) {
     std::sort(rows.begin(), rows.end());
     const uint64_t id = part_set_->AllocatePartId();
     const std::string path = PartPath(id);
     ASSIGN_OR_RETURN(auto writer, PartWriter::Create(path + ".tmp", key.first, key.second, options_.part));
+    for (PartWriter::SourceBlock& source : sources) source.descriptors = nullptr;  // bound per writer
     for (const Row& row : rows) {
-      RETURN_IF_NOT_OK(DecodeEventAt(records[row.record]->bytes(), row.offset, &event));
-      RETURN_IF_NOT_OK(writer->Add(event));
+      PartWriter::SourceBlock& source = sources[row.batch];
+      if (source.descriptors == nullptr) {
+        source.descriptors = &batches[row.batch]->columns;
+        source.columns = &batches[row.batch]->values;
+        writer->Bind(source);
+      }
+      RETURN_IF_NOT_OK(writer->AddRow(source, row.row));
     }
     RETURN_IF_NOT_OK(writer->Finish().status());
     if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", path);

@@ -85,6 +85,7 @@ class EmbeddedStore final : public Store {
   ~EmbeddedStore() override;
 
   void Append(std::vector<model::Event> events, AppendCallback done) override;
+  void AppendBatch(EventBatchBuilder batch, AppendCallback done) override;
   absl::Status Admission() const override;
   absl::StatusOr<std::vector<model::Event>> FindTrace(const model::TraceId& trace_id) override;
   absl::StatusOr<std::vector<std::vector<model::Event>>> FindTraces(const std::vector<model::TraceId>& trace_ids) override;

@@ -9,7 +9,8 @@ namespace {
 class PartCursor {
  public:
   PartCursor(std::shared_ptr<PartReader> part, PartWriter& out) : part_(std::move(part)) {
-    block_.footer = &part_->footer();
+    block_.descriptors = &part_->footer().columns;
+    block_.columns = &columns_;
     out.Bind(block_);
   }
 
@@ -17,7 +18,7 @@ class PartCursor {
   absl::StatusOr<bool> Valid() {
     while (row_ >= rows_) {
       if (next_block_ >= part_->footer().blocks.size()) return false;
-      ASSIGN_OR_RETURN(block_.columns, part_->ReadBlock(next_block_));
+      ASSIGN_OR_RETURN(columns_, part_->ReadBlock(next_block_));
       rows_ = part_->footer().blocks[next_block_].rows;
       ++next_block_;
       row_ = 0;
@@ -29,8 +30,8 @@ class PartCursor {
   const PartRowKey& key() {
     if (key_row_ != row_) {
       key_ = PartRowKey::Of(
-          std::string_view(block_.columns[static_cast<size_t>(FixedColumn::kTraceId)].fixed).substr(row_ * 16, 16),
-          block_.columns[static_cast<size_t>(FixedColumn::kTime)].ints[row_]);
+          std::string_view(columns_[static_cast<size_t>(FixedColumn::kTraceId)].fixed).substr(row_ * 16, 16),
+          columns_[static_cast<size_t>(FixedColumn::kTime)].ints[row_]);
       key_row_ = row_;
     }
     return key_;
@@ -39,6 +40,7 @@ class PartCursor {
 
  private:
   std::shared_ptr<PartReader> part_;
+  std::vector<ColumnValues> columns_;  // the current block's
   PartWriter::SourceBlock block_;
   size_t next_block_ = 0;
   size_t rows_ = 0;

@@ -14,6 +14,7 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "store/bloom_filter.h"
+#include "store/event_batch.h"
 #include "store/file_util.h"
 
 namespace waggle::store {
@@ -196,51 +197,9 @@ absl::StatusOr<std::vector<model::Event>> PartReader::ReadEvents(size_t block, u
 
 std::vector<model::Event> PartReader::EventsOf(const std::vector<ColumnValues>& columns, uint32_t begin,
                                                uint32_t end) const {
-  const size_t ncolumns = footer_.columns.size();
-  auto fixed = [&](FixedColumn c) -> const ColumnValues& { return columns[static_cast<size_t>(c)]; };
-  auto string_at = [](const ColumnValues& v, size_t row) -> std::string {
-    uint32_t code = v.codes[row];
-    return code == 0 ? std::string() : std::string(v.dictionary[code - 1]);
-  };
   std::vector<model::Event> events(end - begin);
   for (uint32_t row = begin; row < end; ++row) {
-    model::Event& e = events[row - begin];
-    e.dataset = footer_.dataset;
-    model::ForEachFixedField([&](const auto& def) {
-      using T = typename std::decay_t<decltype(def)>::Type;
-      const ColumnValues& v = fixed(def.id);
-      if constexpr (model::kIsId<T>) e.*def.member = IdAt<T>(v, row);
-      else if constexpr (std::is_same_v<T, std::string>) e.*def.member = string_at(v, row);
-      else e.*def.member = model::FromStoredInt<T>(v.ints[row], def.max);
-    });
-    // Attributes in column order: resource, scope, span levels stay in their order of
-    // first appearance in the part (arrival order within a level is not kept).
-    for (size_t c = static_cast<size_t>(FixedColumn::kCount); c < ncolumns; ++c) {
-      const ColumnValues& v = columns[c];
-      if (!v.Has(row)) continue;
-      const ColumnDescriptor& d = footer_.columns[c];
-      model::Field f;
-      f.key = d.key;
-      f.origin = d.origin;
-      switch (d.type) {
-        case model::AttributeType::kString:
-          f.value = string_at(v, row);
-          break;
-        case model::AttributeType::kInt:
-          f.value = v.ints[row];
-          break;
-        case model::AttributeType::kDouble:
-          f.value = v.doubles[row];
-          break;
-        case model::AttributeType::kBool:
-          f.value = v.ints[row] != 0;
-          break;
-      }
-      e.fields.push_back(std::move(f));
-    }
-    std::stable_sort(e.fields.begin(), e.fields.end(), [](const model::Field& a, const model::Field& b) {
-      return a.origin < b.origin;
-    });
+    RowToEvent(footer_.dataset, footer_.columns, columns, row, &events[row - begin]);
   }
   return events;
 }

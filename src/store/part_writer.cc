@@ -150,7 +150,7 @@ absl::Status PartWriter::Add(const model::Event& e) {
 }
 
 void PartWriter::Bind(SourceBlock& source) {
-  const auto& columns = source.footer->columns;
+  const auto& columns = *source.descriptors;
   source.writer_columns.resize(columns.size());
   for (size_t c = 0; c < columns.size(); ++c) {
     source.writer_columns[c] =
@@ -159,10 +159,11 @@ void PartWriter::Bind(SourceBlock& source) {
 }
 
 absl::Status PartWriter::AddRow(const SourceBlock& source, uint32_t row) {
-  const auto& columns = source.footer->columns;
+  const auto& columns = *source.descriptors;
+  const std::vector<ColumnValues>& values = *source.columns;
   model::TraceId trace_id;
   for (size_t c = 0; c < columns.size(); ++c) {
-    const ColumnValues& v = source.columns[c];
+    const ColumnValues& v = values[c];
     ColumnBuilder& b = builders_[source.writer_columns[c]];
     switch (columns[c].physical_type()) {
       case PhysicalType::kFixedBytes:
@@ -179,9 +180,9 @@ absl::Status PartWriter::AddRow(const SourceBlock& source, uint32_t row) {
         break;
     }
   }
-  const ColumnValues& ids = source.columns[static_cast<size_t>(FixedColumn::kTraceId)];
+  const ColumnValues& ids = values[static_cast<size_t>(FixedColumn::kTraceId)];
   std::memcpy(trace_id.bytes.data(), ids.fixed.data() + static_cast<size_t>(row) * 16, 16);
-  return EndRow(trace_id, source.columns[static_cast<size_t>(FixedColumn::kTime)].ints[row]);
+  return EndRow(trace_id, values[static_cast<size_t>(FixedColumn::kTime)].ints[row]);
 }
 
 absl::Status PartWriter::EndRow(const model::TraceId& trace_id, int64_t time) {

@@ -36,11 +36,12 @@ class PartWriter {
   // Events must come in (trace id, start time) order; all of this part's dataset.
   absl::Status Add(const model::Event& event);
 
-  // A block of another part, decoded, as a source of rows for merging without building
-  // events: Bind maps its columns onto this writer's once, AddRow copies a row's values.
+  // Rows held as columns (a block of another part, decoded, or a head's event batch) as a
+  // source for writing without building events: Bind maps its columns onto this writer's
+  // once, AddRow copies a row's values. The columns must outlive the rows' AddRow.
   struct SourceBlock {
-    const PartFooter* footer = nullptr;
-    std::vector<ColumnValues> columns;   // every column of the block
+    const std::vector<ColumnDescriptor>* descriptors = nullptr;
+    const std::vector<ColumnValues>* columns = nullptr;  // parallel to *descriptors
     std::vector<size_t> writer_columns;  // source column -> this writer's column (Bind)
   };
   void Bind(SourceBlock& source);

@@ -73,7 +73,7 @@ struct ScanRange {
 // A block of a part.
 std::shared_ptr<const ScanUnit> MakePartBlockUnit(std::shared_ptr<const class PartReader> part, size_t block);
 
-// Events held in memory (the head), as units of at most `block_rows` rows per dataset. The
+// Events as units (event batches, store/event_batch.h) of at most `block_rows` rows per dataset. The
 // units copy what they need: `events` may go once they are made.
 ScanUnits MakeEventUnits(const std::vector<model::Event>& events, uint32_t block_rows = 8192);
 

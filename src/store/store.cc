@@ -15,6 +15,10 @@ absl::StatusOr<std::vector<std::vector<model::Event>>> Store::FindTraces(const s
   return out;
 }
 
+void Store::AppendBatch(EventBatchBuilder batch, AppendCallback done) {
+  Append(BatchEvents(batch.Finish()), std::move(done));
+}
+
 absl::Status AppendAndWait(Store& store, std::vector<model::Event> events) {
   std::promise<absl::Status> result;
   auto future = result.get_future();

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "model/event.h"
+#include "store/event_batch.h"
 #include "store/scan_unit.h"
 
 namespace waggle::store {
@@ -24,6 +25,9 @@ class Store {
 
   // Never blocks on I/O: `done` runs on a store thread.
   virtual void Append(std::vector<model::Event> events, AppendCallback done) = 0;
+  // The same for events built as columns (what ingest builds). By default they are turned
+  // into Events for Append; the embedded store keeps the columns as they are.
+  virtual void AppendBatch(EventBatchBuilder batch, AppendCallback done);
 
   // kUnavailable (saying why) when an Append now would be refused as over budget. A hint
   // for a sender that can wait rather than retry (the X-Ray daemon's UDP port): the

@@ -72,7 +72,9 @@ TEST_F(PartSetTest, AFrozenHeadLeavesWhenItsPartsArePublished) {
   auto set = PartSet::Open(dir.path(), policy);
   ASSERT_TRUE(set.ok());
   auto head = std::make_shared<Head>();
-  head->Add(std::string(100, 'x'), {}, 1);
+  EventBatchBuilder batch;
+  batch.StartRow("ds");
+  head->Add(batch.Finish());
   (*set)->AddFrozenHead({head, 3});
   EXPECT_EQ((*set)->frozen_count(), 1u);
   EXPECT_EQ((*set)->frozen_bytes(), head->bytes());
