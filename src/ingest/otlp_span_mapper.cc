@@ -354,6 +354,11 @@ OtlpMapCounts MapOtlpTraces(const opentelemetry::proto::collector::trace::v1::Ex
     const LevelFields resource = ReadLevel(resource_spans.resource().attributes(), FieldOrigin::kResource);
     const std::string service_name = StringAttribute(resource.fields, "service.name");
     const std::string dataset = fixed_dataset ? *fixed_dataset : DatasetFromServiceName(service_name);
+    uint64_t rows = 0;  // spans, span events and links: the rows this resource adds
+    for (const auto& scope_spans : resource_spans.scope_spans()) {
+      for (const auto& span : scope_spans.spans()) rows += 1 + span.events_size() + span.links_size();
+    }
+    out->ReserveRows(static_cast<uint32_t>(std::min<uint64_t>(rows, UINT32_MAX)));
     for (const auto& scope_spans : resource_spans.scope_spans()) {
       const LevelFields scope = ReadLevel(scope_spans.scope().attributes(), FieldOrigin::kScope);
       for (const auto& span : scope_spans.spans()) {

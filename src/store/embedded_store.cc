@@ -405,21 +405,26 @@ absl::Status EmbeddedStore::WriteHead(const Head& head, std::vector<uint64_t>* n
     }
   }
   std::vector<PartWriter::SourceBlock> sources(batches.size());
+  std::vector<const PartWriter::SourceBlock*> bound(batches.size());
+  std::vector<PartWriter::SourceRow> ordered;
   for (auto& [key, rows] : groups) {
     std::sort(rows.begin(), rows.end());
     const uint64_t id = part_set_->AllocatePartId();
     const std::string path = PartPath(id);
     ASSIGN_OR_RETURN(auto writer, PartWriter::Create(path + ".tmp", key.first, key.second, options_.part));
-    for (PartWriter::SourceBlock& source : sources) source.descriptors = nullptr;  // bound per writer
+    std::fill(bound.begin(), bound.end(), nullptr);  // bound per writer
+    ordered.clear();
     for (const Row& row : rows) {
-      PartWriter::SourceBlock& source = sources[row.batch];
-      if (source.descriptors == nullptr) {
+      if (bound[row.batch] == nullptr) {
+        PartWriter::SourceBlock& source = sources[row.batch];
         source.descriptors = &batches[row.batch]->columns;
         source.columns = &batches[row.batch]->values;
         writer->Bind(source);
+        bound[row.batch] = &source;
       }
-      RETURN_IF_NOT_OK(writer->AddRow(source, row.row));
+      ordered.push_back({row.batch, row.row});
     }
+    RETURN_IF_NOT_OK(writer->AddRows(bound, ordered));
     RETURN_IF_NOT_OK(writer->Finish().status());
     if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", path);
     new_ids->push_back(id);

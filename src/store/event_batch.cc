@@ -147,9 +147,15 @@ void EventBatchBuilder::StartRow(std::string_view dataset) {
       // has ""), code 1 in every batch.
       model::ForEachFixedField([&](const auto& def) {
         using Def = std::decay_t<decltype(def)>;
-        if constexpr (Def::storage() == model::FieldStorage::kString) Intern(current_->data[Index(def.id)], "");
-        if constexpr (Def::storage() == model::FieldStorage::kFixedBytes) {
-          current_->data[Index(def.id)].values.width = Def::width();
+        ColumnValues& v = current_->data[Index(def.id)].values;
+        if constexpr (Def::storage() == model::FieldStorage::kString) {
+          Intern(current_->data[Index(def.id)], "");
+          v.codes.reserve(reserve_rows_);
+        } else if constexpr (Def::storage() == model::FieldStorage::kFixedBytes) {
+          v.width = Def::width();
+          v.fixed.reserve(static_cast<size_t>(reserve_rows_) * Def::width());
+        } else {
+          v.ints.reserve(reserve_rows_);
         }
       });
     }
@@ -200,7 +206,13 @@ EventBatchBuilder::Column& EventBatchBuilder::Attribute(model::FieldOrigin origi
     d.type = type;
     d.key = std::string(key);
     b.columns.push_back(std::move(d));
-    b.data.emplace_back();
+    ColumnValues& v = b.data.emplace_back().values;
+    v.present.reserve(reserve_rows_);
+    switch (type) {
+      case model::AttributeType::kString: v.codes.reserve(reserve_rows_); break;
+      case model::AttributeType::kDouble: v.doubles.reserve(reserve_rows_); break;
+      default: v.ints.reserve(reserve_rows_); break;
+    }
   }
   if (ordinal >= b.column_cache.size()) b.column_cache.resize(ordinal + 1);
   b.column_cache[ordinal] = static_cast<uint32_t>(it->second);
@@ -300,6 +312,10 @@ std::vector<EventBatch> EventBatchBuilder::Finish() {
 }
 
 void EncodeEventBatches(std::span<const EventBatch> batches, std::string* record) {
+  // About the columns' size: the record is written without growing (and copying) itself.
+  uint64_t estimate = 16;
+  for (const EventBatch& b : batches) estimate += b.memory_bytes;
+  record->reserve(record->size() + estimate);
   ByteWriter w(record);
   w.Byte(0);
   w.Byte(kBatchFormat);
@@ -337,7 +353,13 @@ void EncodeEventBatches(std::span<const EventBatch> batches, std::string* record
           for (std::string_view s : v.dictionary) w.String(s);
           const uint8_t width = v.dictionary.size() < 0xff ? 1 : v.dictionary.size() < 0xffff ? 2 : 4;
           w.Byte(width);
-          for (uint32_t code : v.codes) w.Raw(std::string_view(reinterpret_cast<const char*>(&code), width));
+          const size_t at = record->size();
+          record->resize(at + static_cast<size_t>(batch.rows) * width);
+          char* out = record->data() + at;
+          for (uint32_t code : v.codes) {
+            std::memcpy(out, &code, width);  // little-endian: the low bytes
+            out += width;
+          }
           break;
         }
         case PhysicalType::kFixedBytes:

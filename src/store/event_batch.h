@@ -18,6 +18,7 @@
 // replay as they are.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -68,6 +69,10 @@ class EventBatchBuilder {
   EventBatchBuilder(EventBatchBuilder&&) noexcept;
   EventBatchBuilder& operator=(EventBatchBuilder&&) noexcept;
 
+  // How many rows the batches started from now on will likely get (a request's span count):
+  // their columns are sized once instead of growing.
+  void ReserveRows(uint32_t rows) { reserve_rows_ = std::min(rows, max_batch_rows_); }
+
   void StartRow(std::string_view dataset);
   void SetInt(model::FixedField field, int64_t value);
   void SetString(model::FixedField field, std::string_view value);
@@ -98,6 +103,7 @@ class EventBatchBuilder {
   Column& Attribute(model::FieldOrigin origin, model::AttributeType type, std::string_view key);
 
   uint32_t max_batch_rows_;
+  uint32_t reserve_rows_ = 0;
   std::shared_ptr<Arena> arena_;
   std::vector<std::unique_ptr<Batch>> batches_;
   absl::flat_hash_map<std::string, Batch*> open_batches_;  // dataset -> its batch being filled

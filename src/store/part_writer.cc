@@ -152,40 +152,136 @@ absl::Status PartWriter::Add(const model::Event& e) {
 void PartWriter::Bind(SourceBlock& source) {
   const auto& columns = *source.descriptors;
   source.writer_columns.resize(columns.size());
+  source.types.resize(columns.size());
   for (size_t c = 0; c < columns.size(); ++c) {
     source.writer_columns[c] =
         columns[c].is_attribute() ? AttributeColumn(columns[c].origin, columns[c].type, columns[c].key) : c;
+    source.types[c] = columns[c].physical_type();
   }
 }
 
 absl::Status PartWriter::AddRow(const SourceBlock& source, uint32_t row) {
-  const auto& columns = *source.descriptors;
   const std::vector<ColumnValues>& values = *source.columns;
-  model::TraceId trace_id;
-  for (size_t c = 0; c < columns.size(); ++c) {
+  // Types looked up once per source (Bind), absent values skipped first: a head batch holds
+  // every attribute column of its dataset, most of them absent from any one row.
+  for (size_t c = 0; c < values.size(); ++c) {
     const ColumnValues& v = values[c];
+    const PhysicalType type = source.types[c];
+    if (type == PhysicalType::kFixedBytes) {
+      builders_[source.writer_columns[c]].fixed.append(v.fixed.data() + static_cast<size_t>(row) * v.width, v.width);
+      continue;
+    }
+    if (!v.Has(row)) continue;
     ColumnBuilder& b = builders_[source.writer_columns[c]];
-    switch (columns[c].physical_type()) {
-      case PhysicalType::kFixedBytes:
-        b.fixed.append(std::string_view(v.fixed).substr(static_cast<size_t>(row) * v.width, v.width));
-        break;
+    switch (type) {
       case PhysicalType::kInt:
-        if (v.Has(row)) b.SetInt(b.BeginRow(block_rows_), v.ints[row]);
+        b.SetInt(b.BeginRow(block_rows_), v.ints[row]);
         break;
       case PhysicalType::kDouble:
-        if (v.Has(row)) b.SetDouble(b.BeginRow(block_rows_), v.doubles[row]);
+        b.SetDouble(b.BeginRow(block_rows_), v.doubles[row]);
         break;
       case PhysicalType::kString:
         if (v.codes[row] != 0) b.SetString(b.BeginRow(block_rows_), v.dictionary[v.codes[row] - 1]);
         break;
+      case PhysicalType::kFixedBytes:
+        break;
     }
   }
+  model::TraceId trace_id;
   const ColumnValues& ids = values[static_cast<size_t>(FixedColumn::kTraceId)];
   std::memcpy(trace_id.bytes.data(), ids.fixed.data() + static_cast<size_t>(row) * 16, 16);
   return EndRow(trace_id, values[static_cast<size_t>(FixedColumn::kTime)].ints[row]);
 }
 
+absl::Status PartWriter::AddRows(std::span<const SourceBlock* const> sources, std::span<const SourceRow> rows) {
+  // Per source: this writer's column -> the source's column, or -1.
+  std::vector<std::vector<int32_t>> column_of(sources.size());
+  const size_t ncolumns = footer_.columns.size();
+  for (size_t s = 0; s < sources.size(); ++s) {
+    if (sources[s] == nullptr) continue;
+    column_of[s].assign(ncolumns, -1);
+    for (size_t c = 0; c < sources[s]->writer_columns.size(); ++c) {
+      column_of[s][sources[s]->writer_columns[c]] = static_cast<int32_t>(c);
+    }
+  }
+  // For the column being copied, each source's raw arrays: a row's value is then one load
+  // from an array in cache (the column of every batch of a head fits in L2), not a chain of
+  // loads through the source's column structs (a cache miss each; 4x slower flushes).
+  struct Arrays {
+    const uint8_t* present = nullptr;  // null: every row has a value
+    const void* values = nullptr;      // ints, doubles, codes or fixed bytes; null: no column
+    const std::string_view* dictionary = nullptr;
+    uint32_t width = 0;
+  };
+  std::vector<Arrays> arrays(sources.size());
+  while (!rows.empty()) {
+    const size_t n = std::min<size_t>(rows.size(), options_.block_rows - block_rows_);
+    const std::span<const SourceRow> chunk = rows.first(n);
+    for (size_t w = 0; w < ncolumns; ++w) {
+      const PhysicalType type = footer_.columns[w].physical_type();
+      for (size_t s = 0; s < sources.size(); ++s) {
+        arrays[s] = {};
+        if (sources[s] == nullptr || column_of[s][w] < 0) continue;
+        const ColumnValues& v = (*sources[s]->columns)[static_cast<size_t>(column_of[s][w])];
+        Arrays& a = arrays[s];
+        a.present = v.present.empty() ? nullptr : v.present.data();
+        switch (type) {
+          case PhysicalType::kInt: a.values = v.ints.data(); break;
+          case PhysicalType::kDouble: a.values = v.doubles.data(); break;
+          case PhysicalType::kString:
+            a.values = v.codes.data();
+            a.dictionary = v.dictionary.data();
+            break;
+          case PhysicalType::kFixedBytes:
+            a.values = v.fixed.data();
+            a.width = v.width;
+            break;
+        }
+      }
+      ColumnBuilder& b = builders_[w];
+      for (size_t i = 0; i < n; ++i) {
+        const SourceRow& r = chunk[i];
+        const Arrays& a = arrays[r.source];
+        if (a.values == nullptr || (a.present != nullptr && a.present[r.row] == 0)) continue;
+        const auto out_row = static_cast<uint32_t>(block_rows_ + i);
+        switch (type) {
+          case PhysicalType::kFixedBytes:
+            b.fixed.append(static_cast<const char*>(a.values) + static_cast<size_t>(r.row) * a.width, a.width);
+            break;
+          case PhysicalType::kInt:
+            b.SetInt(b.BeginRow(out_row), static_cast<const int64_t*>(a.values)[r.row]);
+            break;
+          case PhysicalType::kDouble:
+            b.SetDouble(b.BeginRow(out_row), static_cast<const double*>(a.values)[r.row]);
+            break;
+          case PhysicalType::kString:
+            if (const uint32_t code = static_cast<const uint32_t*>(a.values)[r.row]; code != 0) {
+              b.SetString(b.BeginRow(out_row), a.dictionary[code - 1]);
+            }
+            break;
+        }
+      }
+    }
+    for (const SourceRow& r : chunk) {
+      const std::vector<ColumnValues>& values = *sources[r.source]->columns;
+      model::TraceId trace_id;
+      std::memcpy(trace_id.bytes.data(),
+                  values[static_cast<size_t>(FixedColumn::kTraceId)].fixed.data() + static_cast<size_t>(r.row) * 16, 16);
+      NoteRow(trace_id, values[static_cast<size_t>(FixedColumn::kTime)].ints[r.row]);
+    }
+    if (block_rows_ >= options_.block_rows) RETURN_IF_NOT_OK(FlushBlock());
+    rows = rows.subspan(n);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status PartWriter::EndRow(const model::TraceId& trace_id, int64_t time) {
+  NoteRow(trace_id, time);
+  if (block_rows_ >= options_.block_rows) return FlushBlock();
+  return absl::OkStatus();
+}
+
+void PartWriter::NoteRow(const model::TraceId& trace_id, int64_t time) {
   if (!any_row_ || trace_id != last_trace_) bloom_.Add(trace_id);
   if (block_rows_ == 0) {
     block_.min_time = block_.max_time = time;
@@ -199,8 +295,7 @@ absl::Status PartWriter::EndRow(const model::TraceId& trace_id, int64_t time) {
   footer_.max_time = std::max(footer_.max_time, time);
   last_trace_ = trace_id;
   any_row_ = true;
-  if (++block_rows_ >= options_.block_rows) return FlushBlock();
-  return absl::OkStatus();
+  ++block_rows_;
 }
 
 absl::Status PartWriter::FlushBlock() {

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -43,9 +44,19 @@ class PartWriter {
     const std::vector<ColumnDescriptor>* descriptors = nullptr;
     const std::vector<ColumnValues>* columns = nullptr;  // parallel to *descriptors
     std::vector<size_t> writer_columns;  // source column -> this writer's column (Bind)
+    std::vector<PhysicalType> types;     // of each source column (Bind)
   };
   void Bind(SourceBlock& source);
   absl::Status AddRow(const SourceBlock& source, uint32_t row);
+  // Many rows of many sources (each bound), in key order, copied a column at a time: a head
+  // flush gathers rows of hundreds of batches, and row by row each row would touch every
+  // column's memory of its batch (a cache miss per column); column by column the reads of one
+  // column stay in cache.
+  struct SourceRow {
+    uint32_t source;  // index into `sources`
+    uint32_t row;
+  };
+  absl::Status AddRows(std::span<const SourceBlock* const> sources, std::span<const SourceRow> rows);
   // Writes the footer, fsyncs and closes. Returns the footer written.
   absl::StatusOr<PartFooter> Finish();
 
@@ -75,6 +86,7 @@ class PartWriter {
              const PartWriterOptions& options);
   size_t AttributeColumn(model::FieldOrigin origin, model::AttributeType type, std::string_view key);
   absl::Status EndRow(const model::TraceId& trace_id, int64_t time);
+  void NoteRow(const model::TraceId& trace_id, int64_t time);  // EndRow without the block check
   absl::Status FlushBlock();
   absl::Status Write(std::string_view data);
 

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "store/bloom_filter.h"
+#include "store/event_batch.h"
 #include "store/part_merger.h"
 #include "store/part_reader.h"
 #include "store/part_writer.h"
@@ -188,6 +189,60 @@ TEST(PartTest, MergeKeepsEveryRowInOrder) {
   auto rows = (*merged)->ReadEvents(0, 0, (*merged)->footer().blocks[0].rows);
   ASSERT_TRUE(rows.ok());
   for (size_t i = 0; i < rows->size(); ++i) ExpectSameEvent((*rows)[i], all[i]);
+}
+
+// A head flush: rows of many batches (each with its own columns: "user.id" and the string
+// "retry" only where some trace has them) gathered in key order, a column at a time, across
+// block boundaries, come out as the same events in the same order.
+TEST(PartTest, RowsOfManyBatchesAreWrittenColumnByColumn) {
+  testing::TempDir dir;
+  std::vector<EventBatch> batches;
+  std::vector<model::Event> all;
+  for (uint64_t first = 0; first < 60; first += 6) {
+    std::vector<model::Event> events;
+    for (uint64_t t = first; t < first + 6; ++t) {
+      for (int i = 0; i < 3; ++i) events.push_back(MakeSpan((t * 37) % 60, i));  // traces out of order
+    }
+    all.insert(all.end(), events.begin(), events.end());
+    EventBatchBuilder builder;
+    builder.Add(events);
+    for (EventBatch& b : builder.Finish()) batches.push_back(std::move(b));
+  }
+  std::stable_sort(all.begin(), all.end(), PartRowLess);
+  PartWriterOptions options;
+  options.block_rows = 50;  // 180 rows: 4 blocks
+  auto writer = PartWriter::Create(dir.path() + "/flushed", "backend", 0, options);
+  ASSERT_TRUE(writer.ok());
+  std::vector<PartWriter::SourceBlock> sources(batches.size());
+  std::vector<const PartWriter::SourceBlock*> bound;
+  std::vector<std::tuple<PartRowKey, uint32_t, uint32_t>> keys;
+  for (uint32_t b = 0; b < batches.size(); ++b) {
+    sources[b].descriptors = &batches[b].columns;
+    sources[b].columns = &batches[b].values;
+    (*writer)->Bind(sources[b]);
+    bound.push_back(&sources[b]);
+    for (uint32_t r = 0; r < batches[b].rows; ++r) {
+      keys.emplace_back(PartRowKey::Of(batches[b].TraceIdAt(r).AsBytes(), batches[b].TimeAt(r)), b, r);
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<PartWriter::SourceRow> rows;
+  for (const auto& [key, b, r] : keys) rows.push_back({b, r});
+  ASSERT_TRUE((*writer)->AddRows(bound, rows).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  auto part = PartReader::Open(dir.path() + "/flushed");
+  ASSERT_TRUE(part.ok()) << part.status();
+  ASSERT_TRUE((*part)->Verify().ok());
+  const PartFooter& footer = (*part)->footer();
+  ASSERT_EQ(footer.rows, all.size());
+  EXPECT_EQ(footer.blocks.size(), 4u);
+  size_t row = 0;
+  for (size_t b = 0; b < footer.blocks.size(); ++b) {
+    auto block = (*part)->ReadEvents(b, 0, footer.blocks[b].rows);
+    ASSERT_TRUE(block.ok()) << block.status();
+    for (const model::Event& e : *block) ExpectSameEvent(e, all[row++]);
+  }
+  EXPECT_EQ(row, all.size());
 }
 
 TEST(PartTest, TornAndCorruptFilesAreDetected) {
