@@ -49,7 +49,7 @@ grpc::ServerUnaryReactor* OtlpGrpcService::Export(grpc::CallbackServerContext* c
   for (const grpc::Slice& slice : slices) {
     bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
-  google::protobuf::Arena arena;
+  google::protobuf::Arena arena(ingest::OtlpArenaOptions(bytes.size()));
   auto* message = google::protobuf::Arena::CreateMessage<ExportTraceServiceRequest>(&arena);
   if (absl::Status parsed = ingest::ParseOtlpTraces(ingest::OtlpEncoding::kProtobuf, bytes, message);
       !parsed.ok()) {

@@ -56,7 +56,7 @@ void OtlpHttpHandler::Handle(HttpRequest&& request, HttpReply reply) {
     return reply(OtlpError(request, *encoding, body.status(), code));
   }
 
-  google::protobuf::Arena arena;
+  google::protobuf::Arena arena(ingest::OtlpArenaOptions(body->size()));
   auto* message = google::protobuf::Arena::CreateMessage<ExportTraceServiceRequest>(&arena);
   if (absl::Status parsed = ingest::ParseOtlpTraces(*encoding, *body, message); !parsed.ok()) {
     return reply(OtlpError(request, *encoding, parsed, http::status::bad_request));

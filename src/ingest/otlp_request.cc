@@ -1,5 +1,7 @@
 #include "ingest/otlp_request.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
@@ -21,6 +23,16 @@ std::optional<OtlpEncoding> OtlpEncodingFromContentType(std::string_view content
 
 std::string_view ContentTypeOf(OtlpEncoding encoding) {
   return encoding == OtlpEncoding::kProtobuf ? "application/x-protobuf" : "application/json";
+}
+
+google::protobuf::ArenaOptions OtlpArenaOptions(size_t body_bytes) {
+  // Parsed, a request takes about 4x its protobuf bytes (a string object per value, a
+  // message per attribute).
+  constexpr size_t kMin = 4 << 10, kMax = 16 << 20;
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = std::clamp(body_bytes * 4, kMin, kMax);
+  options.max_block_size = kMax;
+  return options;
 }
 
 absl::Status ParseOtlpTraces(

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "google/protobuf/arena.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
 namespace waggle::ingest {
@@ -18,6 +19,11 @@ enum class OtlpEncoding { kProtobuf, kJson };
 // application/x-protobuf, application/protobuf, application/json (parameters ignored).
 std::optional<OtlpEncoding> OtlpEncodingFromContentType(std::string_view content_type);
 std::string_view ContentTypeOf(OtlpEncoding encoding);
+
+// Options for the arena a request of `body_bytes` is parsed into: its first block holds
+// about the whole parsed request, so parsing takes one allocation rather than a chain of
+// growing blocks (malloc was 16% of the HTTP thread, most of it under the parse).
+google::protobuf::ArenaOptions OtlpArenaOptions(size_t body_bytes);
 
 absl::Status ParseOtlpTraces(
     OtlpEncoding encoding, std::string_view body,

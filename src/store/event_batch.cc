@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <xxhash.h>
+
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "store/byte_io.h"
@@ -97,9 +99,15 @@ class EventBatchBuilder::Arena {
   uint64_t bytes_ = 0;
 };
 
+// Debian's abseil hashes a std::string_view with std::hash (5% of the HTTP thread); XXH3 is
+// several times faster on the 10-100 byte values spans carry.
+struct StringViewHash {
+  size_t operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
+};
+
 struct EventBatchBuilder::Column {
   ColumnValues values;  // rows up to the last one given a value (padded by Finish)
-  absl::flat_hash_map<std::string_view, uint32_t> codes;  // strings: value -> code
+  absl::flat_hash_map<std::string_view, uint32_t, StringViewHash> codes;  // strings: value -> code
 };
 
 struct EventBatchBuilder::Batch {
