@@ -77,7 +77,9 @@ class EventBatchBuilder::Arena {
   std::string_view Copy(std::string_view s) {
     if (s.empty()) return {};
     if (s.size() > left_) {
-      const size_t size = std::max<size_t>(kBlock, s.size());
+      // Blocks double from 4 KiB to 64 KiB: a one-event append (the Events API) holds 4 KiB
+      // in the head, not 64.
+      const size_t size = std::max<size_t>(std::clamp<size_t>(bytes_, kFirstBlock, kBlock), s.size());
       blocks_.push_back(std::make_unique<char[]>(size));
       next_ = blocks_.back().get();
       left_ = size;
@@ -92,6 +94,7 @@ class EventBatchBuilder::Arena {
   uint64_t bytes() const { return bytes_; }
 
  private:
+  static constexpr size_t kFirstBlock = 4 << 10;
   static constexpr size_t kBlock = 64 << 10;
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* next_ = nullptr;
@@ -478,6 +481,7 @@ absl::StatusOr<std::vector<EventBatch>> DecodeEventBatches(std::shared_ptr<const
     Summarize(batch);
   }
   if (!r.AtEnd()) return absl::DataLossError("event batch record has trailing bytes");
+  if (!out.empty()) out.front().memory_bytes += record->size();  // the strings' storage
   return out;
 }
 
