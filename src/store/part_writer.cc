@@ -152,45 +152,10 @@ absl::Status PartWriter::Add(const model::Event& e) {
 void PartWriter::Bind(SourceBlock& source) {
   const auto& columns = *source.descriptors;
   source.writer_columns.resize(columns.size());
-  source.types.resize(columns.size());
   for (size_t c = 0; c < columns.size(); ++c) {
     source.writer_columns[c] =
         columns[c].is_attribute() ? AttributeColumn(columns[c].origin, columns[c].type, columns[c].key) : c;
-    source.types[c] = columns[c].physical_type();
   }
-}
-
-absl::Status PartWriter::AddRow(const SourceBlock& source, uint32_t row) {
-  const std::vector<ColumnValues>& values = *source.columns;
-  // Types looked up once per source (Bind), absent values skipped first: a head batch holds
-  // every attribute column of its dataset, most of them absent from any one row.
-  for (size_t c = 0; c < values.size(); ++c) {
-    const ColumnValues& v = values[c];
-    const PhysicalType type = source.types[c];
-    if (type == PhysicalType::kFixedBytes) {
-      builders_[source.writer_columns[c]].fixed.append(v.fixed.data() + static_cast<size_t>(row) * v.width, v.width);
-      continue;
-    }
-    if (!v.Has(row)) continue;
-    ColumnBuilder& b = builders_[source.writer_columns[c]];
-    switch (type) {
-      case PhysicalType::kInt:
-        b.SetInt(b.BeginRow(block_rows_), v.ints[row]);
-        break;
-      case PhysicalType::kDouble:
-        b.SetDouble(b.BeginRow(block_rows_), v.doubles[row]);
-        break;
-      case PhysicalType::kString:
-        if (v.codes[row] != 0) b.SetString(b.BeginRow(block_rows_), v.dictionary[v.codes[row] - 1]);
-        break;
-      case PhysicalType::kFixedBytes:
-        break;
-    }
-  }
-  model::TraceId trace_id;
-  const ColumnValues& ids = values[static_cast<size_t>(FixedColumn::kTraceId)];
-  std::memcpy(trace_id.bytes.data(), ids.fixed.data() + static_cast<size_t>(row) * 16, 16);
-  return EndRow(trace_id, values[static_cast<size_t>(FixedColumn::kTime)].ints[row]);
 }
 
 absl::Status PartWriter::AddRows(std::span<const SourceBlock* const> sources, std::span<const SourceRow> rows) {

@@ -39,19 +39,17 @@ class PartWriter {
 
   // Rows held as columns (a block of another part, decoded, or a head's event batch) as a
   // source for writing without building events: Bind maps its columns onto this writer's
-  // once, AddRow copies a row's values. The columns must outlive the rows' AddRow.
+  // once. The columns must outlive the AddRows that copies their rows.
   struct SourceBlock {
     const std::vector<ColumnDescriptor>* descriptors = nullptr;
     const std::vector<ColumnValues>* columns = nullptr;  // parallel to *descriptors
     std::vector<size_t> writer_columns;  // source column -> this writer's column (Bind)
-    std::vector<PhysicalType> types;     // of each source column (Bind)
   };
   void Bind(SourceBlock& source);
-  absl::Status AddRow(const SourceBlock& source, uint32_t row);
-  // Many rows of many sources (each bound), in key order, copied a column at a time: a head
-  // flush gathers rows of hundreds of batches, and row by row each row would touch every
+  // Rows of bound sources (null entries are skipped), in key order, copied a column at a time:
+  // a head flush gathers rows of hundreds of batches, and row by row each row would touch every
   // column's memory of its batch (a cache miss per column); column by column the reads of one
-  // column stay in cache.
+  // column stay in cache. Merges copy the same way, a chunk of rows at a time.
   struct SourceRow {
     uint32_t source;  // index into `sources`
     uint32_t row;

@@ -83,6 +83,20 @@ void ExpectSameEvent(model::Event a, model::Event b) {
   EXPECT_EQ(a, b);
 }
 
+// Every row of the part, block by block, is the same event as `expected`'s at its position.
+void ExpectPartHolds(const PartReader& part, const std::vector<model::Event>& expected) {
+  size_t row = 0;
+  for (size_t b = 0; b < part.footer().blocks.size(); ++b) {
+    auto block = part.ReadEvents(b, 0, part.footer().blocks[b].rows);
+    ASSERT_TRUE(block.ok()) << block.status();
+    for (const model::Event& e : *block) {
+      ASSERT_LT(row, expected.size());
+      ExpectSameEvent(e, expected[row++]);
+    }
+  }
+  EXPECT_EQ(row, expected.size());
+}
+
 TEST(PartTest, RoundTripsEveryFieldAcrossBlocks) {
   testing::TempDir dir;
   auto events = MakeSpans(0, 150, 3);  // 450 rows, 5 blocks of 100 (the last 50)
@@ -97,13 +111,7 @@ TEST(PartTest, RoundTripsEveryFieldAcrossBlocks) {
   for (const ColumnDescriptor& c : footer.columns) retry_columns += c.key == "retry";
   EXPECT_EQ(retry_columns, 2);
 
-  size_t row = 0;
-  for (size_t b = 0; b < footer.blocks.size(); ++b) {
-    auto block = (*part)->ReadEvents(b, 0, footer.blocks[b].rows);
-    ASSERT_TRUE(block.ok()) << block.status();
-    for (const model::Event& e : *block) ExpectSameEvent(e, events[row++]);
-  }
-  EXPECT_EQ(row, events.size());
+  ExpectPartHolds(**part, events);
   // Block ranges for skipping: time min/max and numeric min/max per chunk.
   EXPECT_LE(footer.blocks[0].min_time, footer.blocks[0].max_time);
   const ChunkMeta& duration = footer.blocks[0].chunks[static_cast<size_t>(FixedColumn::kDuration)];
@@ -186,13 +194,7 @@ void ExpectMergeKeepsEveryRow(uint64_t traces) {
   auto merged = PartReader::Open(dir.path() + "/merged");
   ASSERT_TRUE(merged.ok());
   ASSERT_EQ((*merged)->footer().rows, all.size());
-  size_t row = 0;
-  for (size_t b = 0; b < (*merged)->footer().blocks.size(); ++b) {
-    auto rows = (*merged)->ReadEvents(b, 0, (*merged)->footer().blocks[b].rows);
-    ASSERT_TRUE(rows.ok());
-    for (const model::Event& e : *rows) ExpectSameEvent(e, all[row++]);
-  }
-  EXPECT_EQ(row, all.size());
+  ExpectPartHolds(**merged, all);
 }
 
 TEST(PartTest, MergeKeepsEveryRowInOrder) { ExpectMergeKeepsEveryRow(300); }
@@ -246,13 +248,7 @@ TEST(PartTest, RowsOfManyBatchesAreWrittenColumnByColumn) {
   const PartFooter& footer = (*part)->footer();
   ASSERT_EQ(footer.rows, all.size());
   EXPECT_EQ(footer.blocks.size(), 4u);
-  size_t row = 0;
-  for (size_t b = 0; b < footer.blocks.size(); ++b) {
-    auto block = (*part)->ReadEvents(b, 0, footer.blocks[b].rows);
-    ASSERT_TRUE(block.ok()) << block.status();
-    for (const model::Event& e : *block) ExpectSameEvent(e, all[row++]);
-  }
-  EXPECT_EQ(row, all.size());
+  ExpectPartHolds(**part, all);
 }
 
 TEST(PartTest, TornAndCorruptFilesAreDetected) {
