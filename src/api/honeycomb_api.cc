@@ -296,35 +296,30 @@ void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, Http
     defaults.sample_rate = std::max<int64_t>(1, rate);
   }
   const HttpRequest& req = request;
+  store::EventBatchBuilder rows;
   if (!batch) {
-    auto event = ingest::ParseSingleEvent(*body, encoding, defaults);
-    if (!event.ok()) return reply(JsonError(request, event.status()));
-    std::vector<model::Event> events;
-    events.push_back(std::move(*event));
+    if (absl::Status parsed = ingest::ParseSingleEvent(*body, encoding, defaults, rows); !parsed.ok()) {
+      return reply(JsonError(request, parsed));
+    }
     metrics::SpansReceived("honeycomb").Increment();
-    store_.Append(std::move(events), [req, reply, started](absl::Status status) {
+    store_.AppendBatch(std::move(rows), [req, reply, started](absl::Status status) {
       metrics::IngestLatency("honeycomb").Observe(SecondsSince(started));
       if (!status.ok()) return reply(JsonError(req, status));
       reply(MakeResponse(req, http::status::ok, "application/json", "{}"));
     });
     return;
   }
-  auto parsed = ingest::ParseEventBatch(*body, encoding, defaults);
+  auto parsed = ingest::ParseEventBatch(*body, encoding, defaults, rows);
   if (!parsed.ok()) return reply(JsonError(request, parsed.status()));
   auto statuses = std::make_shared<Json>(Json::array());
-  std::vector<model::Event> events;
-  for (auto& item : *parsed) {
-    if (item.ok()) {
-      statuses->push_back({{"status", 202}});
-      events.push_back(std::move(*item));
-    } else {
-      statuses->push_back({{"status", 400}, {"error", std::string(item.status().message())}});
-    }
+  for (const absl::Status& item : *parsed) {
+    if (item.ok()) statuses->push_back({{"status", 202}});
+    else statuses->push_back({{"status", 400}, {"error", std::string(item.message())}});
   }
   metrics::SpansReceived("honeycomb").Increment(static_cast<double>(parsed->size()));
-  metrics::SpansRejected("honeycomb").Increment(static_cast<double>(parsed->size() - events.size()));
-  if (events.empty()) return reply(JsonResponse(request, http::status::ok, *statuses));
-  store_.Append(std::move(events), [req, reply, statuses, started](absl::Status status) {
+  metrics::SpansRejected("honeycomb").Increment(static_cast<double>(parsed->size() - rows.rows()));
+  if (rows.empty()) return reply(JsonResponse(request, http::status::ok, *statuses));
+  store_.AppendBatch(std::move(rows), [req, reply, statuses, started](absl::Status status) {
     metrics::IngestLatency("honeycomb").Observe(SecondsSince(started));
     if (!status.ok()) return reply(JsonError(req, status));
     reply(JsonResponse(req, http::status::ok, *statuses));

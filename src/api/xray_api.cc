@@ -313,11 +313,11 @@ void XrayApi::PutTraceSegments(const Json& body, HttpReply& reply, const HttpReq
   for (const auto& u : mapped.unprocessed) {
     unprocessed.push_back({{"Id", u.id}, {"ErrorCode", "InvalidSegment"}, {"Message", u.message}});
   }
-  if (mapped.events.empty()) return reply(XrayJson(request, {{"UnprocessedTraceSegments", unprocessed}}));
+  if (mapped.rows.empty()) return reply(XrayJson(request, {{"UnprocessedTraceSegments", unprocessed}}));
   auto shell = std::make_shared<HttpRequest>();
   shell->version(request.version());
   shell->keep_alive(request.keep_alive());
-  ingest_.Append(std::move(mapped.events),
+  ingest_.Append(std::move(mapped.rows),
                  [reply = std::move(reply), shell, unprocessed = std::move(unprocessed)](absl::Status status) {
                    if (!status.ok()) return reply(XrayError(*shell, status));
                    reply(XrayJson(*shell, {{"UnprocessedTraceSegments", unprocessed}}));

@@ -201,10 +201,10 @@ void XrayDaemon::Flush(const DocumentBatch& batch) {
   for (auto [offset, size] : batch.documents) views.emplace_back(batch.bytes.data() + offset, size);
   xray::MappedDocuments mapped = ingest_.Map(views);
   if (!mapped.unprocessed.empty()) LogMalformed(mapped.unprocessed.size(), mapped.unprocessed.back().message);
-  if (mapped.events.empty()) return;
+  if (mapped.rows.empty()) return;
   const uint64_t accepted = static_cast<uint64_t>(mapped.accepted);
   ++appends_in_flight_;
-  ingest_.Append(std::move(mapped.events), [this, accepted](absl::Status status) {
+  ingest_.Append(std::move(mapped.rows), [this, accepted](absl::Status status) {
     if (status.ok()) {
       stored_.fetch_add(accepted, std::memory_order_relaxed);
     } else {

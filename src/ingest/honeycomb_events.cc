@@ -1,5 +1,6 @@
 #include "ingest/honeycomb_events.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -8,6 +9,7 @@
 
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "model/event_schema.h"
 
 namespace waggle::ingest {
 namespace {
@@ -84,45 +86,40 @@ std::string JsonText(const Json& v) {
   return out;
 }
 
-absl::StatusOr<model::Event> EventFromObject(const Json& data, const EventDefaults& defaults, int64_t time,
-                                             int64_t sample_rate) {
+// Adds the event as a row, or says why it cannot be one (before anything is added).
+absl::Status AddEvent(const Json& data, const EventDefaults& defaults, int64_t time, int64_t sample_rate,
+                      store::EventBatchBuilder& out) {
   if (!data.is_object()) return absl::InvalidArgumentError("an event must be a JSON object of fields");
   if (data.size() > kMaxEventFields) {
     return absl::InvalidArgumentError(StrCat("the event has ", data.size(), " fields; at most ", kMaxEventFields, " are allowed"));
   }
-  model::Event e;
-  e.annotation_type = model::AnnotationType::kEvent;
-  e.dataset = defaults.dataset;
-  e.time_unix_nano = time;
-  e.sample_rate = std::max<int64_t>(1, sample_rate);
-  e.fields.reserve(data.size());
+  using model::FixedField;
+  constexpr auto kSpan = model::FieldOrigin::kSpan;
+  out.StartRow(defaults.dataset);
+  out.SetInt(FixedField::kAnnotationType, model::ToStoredInt(model::AnnotationType::kEvent));
+  out.SetInt(FixedField::kTime, time);
+  out.SetInt(FixedField::kSampleRate, std::max<int64_t>(1, sample_rate));
   for (auto it = data.begin(); it != data.end(); ++it) {
     const Json& v = it.value();
-    model::Field f;
-    f.key = it.key();
-    f.origin = model::FieldOrigin::kSpan;
-    if (f.key.empty()) continue;
-    if (v.is_null()) continue;
+    const std::string& key = it.key();
+    if (key.empty() || v.is_null()) continue;
     if (v.is_string()) {
-      std::string s = v.get<std::string>();
-      if (s.size() > kMaxFieldStringBytes) s.resize(kMaxFieldStringBytes);
-      f.value = std::move(s);
+      const std::string& text = v.get_ref<const std::string&>();
+      out.AddString(kSpan, key, std::string_view(text).substr(0, kMaxFieldStringBytes));
     } else if (v.is_boolean()) {
-      f.value = v.get<bool>();
+      out.AddBool(kSpan, key, v.get<bool>());
     } else if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
-      f.value = static_cast<double>(v.get<uint64_t>());
+      out.AddDouble(kSpan, key, static_cast<double>(v.get<uint64_t>()));
     } else if (v.is_number_integer()) {
-      f.value = v.get<int64_t>();
+      out.AddInt(kSpan, key, v.get<int64_t>());
     } else if (v.is_number_float()) {
       const double d = v.get<double>();
-      if (!std::isfinite(d)) continue;
-      f.value = d;
+      if (std::isfinite(d)) out.AddDouble(kSpan, key, d);
     } else {
-      f.value = JsonText(v);  // objects, arrays, binary
+      out.AddString(kSpan, key, JsonText(v));  // objects, arrays, binary
     }
-    e.fields.push_back(std::move(f));
   }
-  return e;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Json> ParseBody(std::string_view body, EventsEncoding encoding) {
@@ -191,37 +188,37 @@ absl::StatusOr<int64_t> ParseEventTime(std::string_view text) {
   return ParseRfc3339(text);
 }
 
-absl::StatusOr<model::Event> ParseSingleEvent(std::string_view body, EventsEncoding encoding,
-                                              const EventDefaults& defaults) {
+absl::Status ParseSingleEvent(std::string_view body, EventsEncoding encoding, const EventDefaults& defaults,
+                              store::EventBatchBuilder& out) {
   if (body.size() > kMaxEventBytes) {
     return absl::InvalidArgumentError(StrCat("the event is ", body.size(), " bytes; at most ", kMaxEventBytes, " are allowed"));
   }
   ASSIGN_OR_RETURN(Json doc, ParseBody(body, encoding));
-  return EventFromObject(doc, defaults, defaults.time_unix_nano, defaults.sample_rate);
+  return AddEvent(doc, defaults, defaults.time_unix_nano, defaults.sample_rate, out);
 }
 
-absl::StatusOr<std::vector<absl::StatusOr<model::Event>>> ParseEventBatch(std::string_view body,
-                                                                          EventsEncoding encoding,
-                                                                          const EventDefaults& defaults) {
+absl::StatusOr<std::vector<absl::Status>> ParseEventBatch(std::string_view body, EventsEncoding encoding,
+                                                          const EventDefaults& defaults, store::EventBatchBuilder& out) {
   ASSIGN_OR_RETURN(Json doc, ParseBody(body, encoding));
   if (!doc.is_array()) {
     return absl::InvalidArgumentError("a batch must be a JSON array of {\"data\":{...},\"time\":...,\"samplerate\":N}");
   }
-  std::vector<absl::StatusOr<model::Event>> out;
-  out.reserve(doc.size());
+  std::vector<absl::Status> out_statuses;
+  out_statuses.reserve(doc.size());
+  out.ReserveRows(static_cast<uint32_t>(std::min<size_t>(doc.size(), UINT32_MAX)));
   for (const Json& item : doc) {
     if (!item.is_object()) {
-      out.push_back(absl::InvalidArgumentError("a batch element must be an object {\"data\":{...}}"));
+      out_statuses.push_back(absl::InvalidArgumentError("a batch element must be an object {\"data\":{...}}"));
       continue;
     }
     auto data = item.find("data");
     if (data == item.end() || !data->is_object()) {
-      out.push_back(absl::InvalidArgumentError("a batch element needs \"data\": an object of fields"));
+      out_statuses.push_back(absl::InvalidArgumentError("a batch element needs \"data\": an object of fields"));
       continue;
     }
     auto time = TimeOf(item.value("time", Json()), defaults.time_unix_nano);
     if (!time.ok()) {
-      out.push_back(time.status());
+      out_statuses.push_back(time.status());
       continue;
     }
     int64_t sample_rate = defaults.sample_rate;
@@ -230,10 +227,33 @@ absl::StatusOr<std::vector<absl::StatusOr<model::Event>>> ParseEventBatch(std::s
     }
     // Only a body over the limit can hold an event over it: no second serialization otherwise.
     if (body.size() > kMaxEventBytes && data->dump().size() > kMaxEventBytes) {
-      out.push_back(absl::InvalidArgumentError(StrCat("the event is over ", kMaxEventBytes, " bytes")));
+      out_statuses.push_back(absl::InvalidArgumentError(StrCat("the event is over ", kMaxEventBytes, " bytes")));
       continue;
     }
-    out.push_back(EventFromObject(*data, defaults, *time, sample_rate));
+    out_statuses.push_back(AddEvent(*data, defaults, *time, sample_rate, out));
+  }
+  return out_statuses;
+}
+
+absl::StatusOr<model::Event> ParseSingleEvent(std::string_view body, EventsEncoding encoding,
+                                              const EventDefaults& defaults) {
+  store::EventBatchBuilder builder;
+  RETURN_IF_NOT_OK(ParseSingleEvent(body, encoding, defaults, builder));
+  return std::move(store::BatchEvents(builder.Finish()).front());
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<model::Event>>> ParseEventBatch(std::string_view body,
+                                                                          EventsEncoding encoding,
+                                                                          const EventDefaults& defaults) {
+  store::EventBatchBuilder builder;
+  ASSIGN_OR_RETURN(std::vector<absl::Status> statuses, ParseEventBatch(body, encoding, defaults, builder));
+  std::vector<model::Event> events = store::BatchEvents(builder.Finish());
+  std::vector<absl::StatusOr<model::Event>> out;
+  out.reserve(statuses.size());
+  size_t next = 0;
+  for (absl::Status& status : statuses) {
+    if (status.ok()) out.push_back(std::move(events.at(next++)));
+    else out.push_back(std::move(status));
   }
   return out;
 }

@@ -1,4 +1,4 @@
-// Honeycomb's Events API bodies (shared/reference/protocols.md A4) -> events: a single JSON
+// Honeycomb's Events API bodies (shared/reference/protocols.md A4) -> event rows: a single JSON
 // object for POST /1/events, an array of {data, time, samplerate} for POST /1/batch, as JSON
 // or msgpack (libhoney-go). Each field becomes an attribute of a plain event (model
 // AnnotationType::kEvent); nested objects and arrays are kept as JSON strings, as Honeycomb
@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "model/event.h"
+#include "store/event_batch.h"
 
 namespace waggle::ingest {
 
@@ -33,10 +34,18 @@ absl::StatusOr<int64_t> ParseEventTime(std::string_view text);
 
 enum class EventsEncoding { kJson, kMsgpack };
 
+// Adds the body's event to `out` as a row (AnnotationType::kEvent).
+absl::Status ParseSingleEvent(std::string_view body, EventsEncoding encoding, const EventDefaults& defaults,
+                              store::EventBatchBuilder& out);
+
+// Adds each element of a batch body to `out` as a row, in order, and says for each element
+// whether it was added or why it was refused.
+absl::StatusOr<std::vector<absl::Status>> ParseEventBatch(std::string_view body, EventsEncoding encoding,
+                                                          const EventDefaults& defaults, store::EventBatchBuilder& out);
+
+// The same as Events (tests and tools).
 absl::StatusOr<model::Event> ParseSingleEvent(std::string_view body, EventsEncoding encoding,
                                               const EventDefaults& defaults);
-
-// One entry per batch element, in order: the event, or why it was refused.
 absl::StatusOr<std::vector<absl::StatusOr<model::Event>>> ParseEventBatch(std::string_view body,
                                                                           EventsEncoding encoding,
                                                                           const EventDefaults& defaults);

@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string_view>
 #include <unordered_map>
 
@@ -482,8 +483,10 @@ absl::Status DecodeFixedBytes(std::string_view data, uint32_t rows, uint32_t wid
 }
 
 std::string CompressChunk(std::string_view raw, int level) {
+  // A context per thread, kept: ZSTD_compress sets one up for every call.
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
   std::string out(ZSTD_compressBound(raw.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), level);
+  size_t n = ZSTD_compressCCtx(context.get(), out.data(), out.size(), raw.data(), raw.size(), level);
   // Compression of an in-memory buffer into a buffer of ZSTD_compressBound cannot fail.
   out.resize(ZSTD_isError(n) ? 0 : n);
   return out;

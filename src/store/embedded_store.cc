@@ -140,7 +140,7 @@ void EmbeddedStore::AppendBatch(EventBatchBuilder batch, AppendCallback done) {
   // request was built into, once durable, so a lookup never shows what a crash could lose.
   auto batches = std::make_shared<std::vector<EventBatch>>(batch.Finish());
   std::string record;
-  EncodeEventBatches(*batches, &record);
+  EncodeLogRecord(*batches, &record);
   wal_->Append(std::move(record), [this, batches = std::move(batches), done = std::move(done)](absl::Status status,
                                                                                             std::string) mutable {
     bool freeze = false;

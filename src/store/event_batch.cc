@@ -15,6 +15,9 @@ namespace waggle::store {
 namespace {
 
 constexpr uint8_t kBatchFormat = 2;
+constexpr uint8_t kCompressedBatchFormat = 3;
+// A decompressed record past this is corrupt (the log refuses records this big to begin with).
+constexpr uint64_t kMaxDecompressedRecord = uint64_t{1} << 31;
 constexpr size_t kFixedCount = model::kFixedFieldCount;
 
 size_t Index(model::FixedField f) { return static_cast<size_t>(f); }
@@ -485,8 +488,28 @@ absl::StatusOr<std::vector<EventBatch>> DecodeEventBatches(std::shared_ptr<const
   return out;
 }
 
+void EncodeLogRecord(std::span<const EventBatch> batches, std::string* record, int level) {
+  std::string raw;
+  EncodeEventBatches(batches, &raw);
+  const std::string compressed = CompressChunk(raw, level);
+  record->reserve(record->size() + compressed.size() + 12);
+  ByteWriter w(record);
+  w.Byte(0);
+  w.Byte(kCompressedBatchFormat);
+  w.Varint(raw.size());
+  w.Raw(compressed);
+}
+
 absl::StatusOr<std::vector<EventBatch>> DecodeLogRecord(std::shared_ptr<const std::string> record) {
   if (IsEventBatchRecord(*record)) return DecodeEventBatches(std::move(record));
+  if (record->size() >= 2 && (*record)[0] == 0 && static_cast<uint8_t>((*record)[1]) == kCompressedBatchFormat) {
+    ByteReader r(std::string_view(*record).substr(2));
+    const uint64_t size = r.Varint();
+    if (!r.ok() || size > kMaxDecompressedRecord) return absl::DataLossError("corrupt compressed record size");
+    ASSIGN_OR_RETURN(std::string raw, DecompressChunk(r.Raw(r.remaining()), size));
+    if (raw.size() != size) return absl::DataLossError("compressed record has the wrong size");
+    return DecodeEventBatches(std::make_shared<const std::string>(std::move(raw)));
+  }
   ASSIGN_OR_RETURN(std::vector<model::Event> events, DecodeEvents(*record));
   EventBatchBuilder builder;
   builder.Add(events);

@@ -11,6 +11,8 @@
 //            | strings: varint(dictionary size) string* u8(code bytes: 1, 2 or 4) code{rows}
 //            | fixed bytes: bytes(rows * width)
 //
+//   compressed record := u8(0) u8(3) varint(size of the record above) zstd frame of it
+//
 // Every fixed column comes first, in id order; attribute columns follow, one per (origin,
 // type, key). Absent rows hold zero (code 0: no string). The first two bytes tell a batch from
 // version 1's encoded events (store/event_codec.h), whose records start with their event
@@ -118,10 +120,15 @@ void EncodeEventBatches(std::span<const EventBatch> batches, std::string* record
 
 bool IsEventBatchRecord(std::string_view record);  // false: version 1's encoded events
 
+// The write-ahead log's record of `batches`: their record, zstd-compressed. The level is
+// measured by bench/store_bench's BM_EncodeLogRecord (see docs/performance.md).
+inline constexpr int kLogRecordZstdLevel = 1;
+void EncodeLogRecord(std::span<const EventBatch> batches, std::string* record, int level = kLogRecordZstdLevel);
+
 // The batches of a record. Their strings point into *record, which they keep alive.
 absl::StatusOr<std::vector<EventBatch>> DecodeEventBatches(std::shared_ptr<const std::string> record);
 
-// A record of either format as batches: version 1's events are rebuilt as a batch (replay of
+// A record of any format as batches (compressed or not); version 1's events are rebuilt as a batch (replay of
 // a log written before this format).
 absl::StatusOr<std::vector<EventBatch>> DecodeLogRecord(std::shared_ptr<const std::string> record);
 

@@ -38,46 +38,38 @@ int64_t EpochSecondsToNanos(double seconds) {
   return static_cast<int64_t>(whole) * 1000000000 + std::llround((seconds - whole) * 1e6) * 1000;
 }
 
-std::optional<model::AttributeValue> ScalarValue(element value) {
+// A JSON scalar as an attribute of the row being built; false for arrays, objects and null.
+bool AddScalar(store::EventBatchBuilder& out, std::string_view key, element value) {
+  constexpr auto kSpan = model::FieldOrigin::kSpan;
   switch (value.type()) {
-    case element_type::STRING: return std::string(value.get_string().value_unsafe());
-    case element_type::BOOL: return value.get_bool().value_unsafe();
-    case element_type::INT64: return value.get_int64().value_unsafe();
-    case element_type::UINT64: return static_cast<int64_t>(value.get_uint64().value_unsafe());
-    case element_type::DOUBLE: return value.get_double().value_unsafe();
-    default: return std::nullopt;
+    case element_type::STRING: out.AddString(kSpan, key, value.get_string().value_unsafe()); return true;
+    case element_type::BOOL: out.AddBool(kSpan, key, value.get_bool().value_unsafe()); return true;
+    case element_type::INT64: out.AddInt(kSpan, key, value.get_int64().value_unsafe()); return true;
+    case element_type::UINT64: out.AddInt(kSpan, key, static_cast<int64_t>(value.get_uint64().value_unsafe())); return true;
+    case element_type::DOUBLE: out.AddDouble(kSpan, key, value.get_double().value_unsafe()); return true;
+    default: return false;
   }
 }
 
 // Compact JSON text (simdjson validated the UTF-8 while parsing, so it is valid).
 std::string Dump(element value) { return simdjson::minify(value); }
 
-// Objects become dotted keys (aws.xray.sdk), arrays and deeper objects JSON text: the
-// way Honeycomb flattens nested attributes, so they stay queryable.
-void Flatten(const std::string& prefix, element value, int depth, model::Event& event) {
-  if (value.is_object() && depth < 3) {
-    for (simdjson::dom::key_value_pair member : AsObject(value)) {
-      Flatten(StrCat(prefix, ".", member.key), member.value, depth + 1, event);
-    }
-    return;
-  }
-  if (value.is_null()) return;
-  if (auto scalar = ScalarValue(value)) {
-    event.fields.push_back({prefix, std::move(*scalar)});
-  } else {
-    event.fields.push_back({prefix, Dump(value)});
-  }
+// Strings are views into the parser's buffers: valid until its next document.
+std::optional<std::string_view> GetString(element node, std::string_view key) {
+  auto member = Member(node, key);
+  std::string_view text;
+  if (member && member->get_string().get(text) == simdjson::SUCCESS) return text;
+  return std::nullopt;
 }
 
 template <typename T>
 std::optional<T> Get(element node, std::string_view key) {
+  static_assert(std::is_same_v<T, bool> || std::is_same_v<T, double> || std::is_same_v<T, int64_t>,
+                "strings: GetString");
   auto member = Member(node, key);
   if (!member) return std::nullopt;
   element it = *member;
-  if constexpr (std::is_same_v<T, std::string>) {
-    std::string_view text;
-    if (it.get_string().get(text) == simdjson::SUCCESS) return std::string(text);
-  } else if constexpr (std::is_same_v<T, bool>) {
+  if constexpr (std::is_same_v<T, bool>) {
     bool b;
     if (it.get_bool().get(b) == simdjson::SUCCESS) return b;
   } else if constexpr (std::is_same_v<T, double>) {
@@ -95,127 +87,188 @@ std::optional<T> Get(element node, std::string_view key) {
   return std::nullopt;
 }
 
-absl::Status Invalid(const std::string& where, std::string_view message) {
-  return absl::InvalidArgumentError(StrCat(where, message));
+std::optional<model::SpanId> SpanIdOf(std::string_view hex) {
+  if (hex.size() != 16 || !IsHex(hex)) return std::nullopt;
+  return model::SpanId::FromHex(hex);
 }
 
-struct Mapper {
-  model::TraceId trace_id;
-  std::string service;  // the segment's name: every span of the document belongs to it
-  std::string dataset;
-  std::vector<model::Event>* out;
+// What every span of a document must have, read and checked for the whole document before a
+// row is written: a document with one bad subsegment adds nothing.
+struct SpanHead {
+  element node;
+  std::string_view name;
+  model::SpanId id;
+  model::SpanId parent;
+  int64_t start = 0;
+  int64_t end = 0;
+  bool in_progress = false;
+  bool is_segment = false;
+};
 
-  absl::Status Map(element node, const std::string& where, const model::SpanId& parent, bool is_segment,
-                   int depth) {
-    if (!node.is_object()) return Invalid(where, "must be a JSON object");
-    if (depth > kMaxNesting) return Invalid(where, StrCat("subsegments nested deeper than ", kMaxNesting));
-    auto name = Get<std::string>(node, "name");
-    if (!name || name->empty()) return Invalid(where, "name: required, a non-empty string");
-    if (name->size() > kMaxNameChars) return Invalid(where, StrCat("name: longer than ", kMaxNameChars, " characters"));
-    auto id_text = Get<std::string>(node, "id");
-    std::optional<model::SpanId> id;
-    if (id_text && id_text->size() == 16 && IsHex(*id_text)) id = model::SpanId::FromHex(*id_text);
-    if (!id) return Invalid(where, "id: required, 16 hex digits");
-    auto start = Get<double>(node, "start_time");
-    if (!start || !std::isfinite(*start) || *start <= 0 || *start > kMaxEpochSeconds) {
-      return Invalid(where, "start_time: required, epoch seconds (e.g. 1478293361.271)");
-    }
-    bool in_progress = Get<bool>(node, "in_progress").value_or(false);
+// Checks the span at `node` and, in order, every subsegment inside it. A message names the
+// field; the path to its subsegment is put in front on the way out.
+absl::Status CheckSpans(element node, const model::SpanId& parent, bool is_segment, int depth,
+                        std::vector<SpanHead>& heads) {
+  if (!node.is_object()) return absl::InvalidArgumentError("must be a JSON object");
+  if (depth > kMaxNesting) return absl::InvalidArgumentError(StrCat("subsegments nested deeper than ", kMaxNesting));
+  SpanHead head;
+  head.node = node;
+  head.is_segment = is_segment;
+  auto name = GetString(node, "name");
+  if (!name || name->empty()) return absl::InvalidArgumentError("name: required, a non-empty string");
+  if (name->size() > kMaxNameChars) {
+    return absl::InvalidArgumentError(StrCat("name: longer than ", kMaxNameChars, " characters"));
+  }
+  head.name = *name;
+  auto id = GetString(node, "id");
+  std::optional<model::SpanId> span_id = id ? SpanIdOf(*id) : std::nullopt;
+  if (!span_id) return absl::InvalidArgumentError("id: required, 16 hex digits");
+  head.id = *span_id;
+  auto start = Get<double>(node, "start_time");
+  if (!start || !std::isfinite(*start) || *start <= 0 || *start > kMaxEpochSeconds) {
+    return absl::InvalidArgumentError("start_time: required, epoch seconds (e.g. 1478293361.271)");
+  }
+  head.start = EpochSecondsToNanos(*start);
+  head.in_progress = Get<bool>(node, "in_progress").value_or(false);
+  if (!head.in_progress) {
     auto end = Get<double>(node, "end_time");
-    if (!in_progress && (!end || !std::isfinite(*end) || *end <= 0 || *end > kMaxEpochSeconds)) {
-      return Invalid(where, "end_time: required unless in_progress is true, epoch seconds");
+    if (!end || !std::isfinite(*end) || *end <= 0 || *end > kMaxEpochSeconds) {
+      return absl::InvalidArgumentError("end_time: required unless in_progress is true, epoch seconds");
     }
-    model::SpanId parent_id = parent;
-    if (auto p = Get<std::string>(node, "parent_id")) {
-      auto parsed = p->size() == 16 && IsHex(*p) ? model::SpanId::FromHex(*p) : std::nullopt;
-      if (!parsed) return Invalid(where, "parent_id: 16 hex digits");
-      parent_id = *parsed;
+    head.end = EpochSecondsToNanos(*end);
+  }
+  head.parent = parent;
+  if (auto p = GetString(node, "parent_id")) {
+    auto parsed = SpanIdOf(*p);
+    if (!parsed) return absl::InvalidArgumentError("parent_id: 16 hex digits");
+    head.parent = *parsed;
+  }
+  heads.push_back(head);
+  if (auto subsegments = Member(node, "subsegments")) {
+    if (!subsegments->is_array()) return absl::InvalidArgumentError("subsegments: must be an array");
+    size_t i = 0;
+    for (element sub : AsArray(*subsegments)) {
+      if (absl::Status s = CheckSpans(sub, head.id, /*is_segment=*/false, depth + 1, heads); !s.ok()) {
+        return absl::InvalidArgumentError(StrCat("subsegments[", i, "].", std::string(s.message())));
+      }
+      ++i;
     }
+  }
+  return absl::OkStatus();
+}
 
-    out->emplace_back();
-    model::Event& e = out->back();
-    e.dataset = dataset;
-    e.trace_id = trace_id;
-    e.span_id = *id;
-    e.parent_span_id = parent_id;
-    e.name = *name;
-    e.service_name = service;
-    e.time_unix_nano = EpochSecondsToNanos(*start);
-    if (!in_progress) {
-      int64_t end_nano = EpochSecondsToNanos(*end);
-      e.duration_nano = std::max<int64_t>(0, end_nano - e.time_unix_nano);
-      e.invalid_duration = end_nano < e.time_unix_nano;
+// Writes checked spans as rows.
+class RowWriter {
+ public:
+  RowWriter(store::EventBatchBuilder& out, const model::TraceId& trace_id, std::string_view service,
+            std::string_view dataset)
+      : out_(out), trace_id_(trace_id), service_(service), dataset_(dataset) {}
+
+  void Write(const SpanHead& head) {
+    element node = head.node;
+    out_.StartRow(dataset_);
+    out_.SetBytes(FixedField::kTraceId, trace_id_.AsBytes());
+    out_.SetBytes(FixedField::kSpanId, head.id.AsBytes());
+    out_.SetBytes(FixedField::kParentSpanId, head.parent.AsBytes());
+    out_.SetString(FixedField::kName, head.name);
+    out_.SetString(FixedField::kServiceName, service_);
+    out_.SetInt(FixedField::kTime, head.start);
+    if (!head.in_progress) {
+      out_.SetInt(FixedField::kDuration, std::max<int64_t>(0, head.end - head.start));
+      if (head.end < head.start) out_.SetInt(FixedField::kInvalidDuration, 1);
     }
-    std::string ns = Get<std::string>(node, "namespace").value_or("");
-    e.kind = is_segment ? model::SpanKind::kServer
+    std::string_view ns = GetString(node, "namespace").value_or("");
+    const model::SpanKind kind =
+        head.is_segment ? model::SpanKind::kServer
                         : (ns == "remote" || ns == "aws" ? model::SpanKind::kClient : model::SpanKind::kInternal);
-    bool error = Get<bool>(node, "error").value_or(false);
-    bool fault = Get<bool>(node, "fault").value_or(false);
-    bool throttle = Get<bool>(node, "throttle").value_or(false);
-    if (error || fault) e.status_code = model::StatusCode::kError;
+    out_.SetInt(FixedField::kKind, model::ToStoredInt(kind));
+    const bool error = Get<bool>(node, "error").value_or(false);
+    const bool fault = Get<bool>(node, "fault").value_or(false);
+    const bool throttle = Get<bool>(node, "throttle").value_or(false);
+    if (error || fault) out_.SetInt(FixedField::kStatusCode, model::ToStoredInt(model::StatusCode::kError));
 
-    auto& f = e.fields;
-    f.reserve(16);  // an SDK's segment has about 10; growing from 1 was 3% of mapping
-    f.push_back({fields::kType, std::string(is_segment ? "segment" : "subsegment")});
-    if (!ns.empty()) f.push_back({fields::kNamespace, ns});
-    if (auto origin = Get<std::string>(node, "origin")) f.push_back({fields::kOrigin, *origin});
-    if (in_progress) f.push_back({fields::kInProgress, true});
-    if (error) f.push_back({fields::kError, true});
-    if (fault) f.push_back({fields::kFault, true});
-    if (throttle) f.push_back({fields::kThrottle, true});
-    if (auto user = Get<std::string>(node, "user")) f.push_back({fields::kUser, *user});
+    constexpr auto kSpan = model::FieldOrigin::kSpan;
+    out_.AddString(kSpan, fields::kType, head.is_segment ? "segment" : "subsegment");
+    if (!ns.empty()) out_.AddString(kSpan, fields::kNamespace, ns);
+    if (auto origin = GetString(node, "origin")) out_.AddString(kSpan, fields::kOrigin, *origin);
+    if (head.in_progress) out_.AddBool(kSpan, fields::kInProgress, true);
+    if (error) out_.AddBool(kSpan, fields::kError, true);
+    if (fault) out_.AddBool(kSpan, fields::kFault, true);
+    if (throttle) out_.AddBool(kSpan, fields::kThrottle, true);
+    if (auto user = GetString(node, "user")) out_.AddString(kSpan, fields::kUser, *user);
     if (auto service = Member(node, "service")) {
-      if (auto version = Get<std::string>(*service, "version")) f.push_back({"service.version", *version});
+      if (auto version = GetString(*service, "version")) out_.AddString(kSpan, "service.version", *version);
     }
     if (auto http = Member(node, "http")) {
       if (auto req = Member(*http, "request")) {
-        if (auto v = Get<std::string>(*req, "method")) f.push_back({fields::kHttpMethod, *v});
-        if (auto v = Get<std::string>(*req, "url")) f.push_back({fields::kHttpUrl, *v});
-        if (auto v = Get<std::string>(*req, "user_agent")) f.push_back({fields::kHttpUserAgent, *v});
-        if (auto v = Get<std::string>(*req, "client_ip")) f.push_back({fields::kHttpClientIp, *v});
-        if (auto v = Get<bool>(*req, "x_forwarded_for")) f.push_back({"http.x_forwarded_for", *v});
+        if (auto v = GetString(*req, "method")) out_.AddString(kSpan, fields::kHttpMethod, *v);
+        if (auto v = GetString(*req, "url")) out_.AddString(kSpan, fields::kHttpUrl, *v);
+        if (auto v = GetString(*req, "user_agent")) out_.AddString(kSpan, fields::kHttpUserAgent, *v);
+        if (auto v = GetString(*req, "client_ip")) out_.AddString(kSpan, fields::kHttpClientIp, *v);
+        if (auto v = Get<bool>(*req, "x_forwarded_for")) out_.AddBool(kSpan, "http.x_forwarded_for", *v);
       }
       if (auto resp = Member(*http, "response")) {
-        if (auto v = Get<int64_t>(*resp, "status")) f.push_back({fields::kHttpStatus, *v});
-        if (auto v = Get<int64_t>(*resp, "content_length")) f.push_back({fields::kHttpContentLength, *v});
+        if (auto v = Get<int64_t>(*resp, "status")) out_.AddInt(kSpan, fields::kHttpStatus, *v);
+        if (auto v = Get<int64_t>(*resp, "content_length")) out_.AddInt(kSpan, fields::kHttpContentLength, *v);
       }
     }
-    if (auto aws = Member(node, "aws")) Flatten("aws", *aws, 0, e);
-    if (auto sql = Member(node, "sql")) Flatten("sql", *sql, 0, e);
+    if (auto aws = Member(node, "aws")) Flatten("aws", *aws);
+    if (auto sql = Member(node, "sql")) Flatten("sql", *sql);
     if (auto annotations = Member(node, "annotations"); annotations && annotations->is_object()) {
       for (simdjson::dom::key_value_pair a : AsObject(*annotations)) {
-        if (auto v = ScalarValue(a.value)) f.push_back({StrCat(fields::kAnnotationPrefix, a.key), std::move(*v)});
+        key_.assign(fields::kAnnotationPrefix).append(a.key);
+        AddScalar(out_, key_, a.value);
       }
     }
     if (auto metadata = Member(node, "metadata"); metadata && metadata->is_object()) {
       for (simdjson::dom::key_value_pair m : AsObject(*metadata)) {
-        f.push_back({StrCat(fields::kMetadataPrefix, m.key), Dump(m.value)});
+        key_.assign(fields::kMetadataPrefix).append(m.key);
+        out_.AddString(kSpan, key_, Dump(m.value));
       }
     }
     if (auto cause = Member(node, "cause")) {
-      f.push_back({fields::kCause, Dump(*cause)});
+      out_.AddString(kSpan, fields::kCause, Dump(*cause));
       if (auto exceptions = Member(*cause, "exceptions")) {
         element first;
         if (exceptions->at(0).get(first) == simdjson::SUCCESS && first.is_object()) {
-          if (auto v = Get<std::string>(first, "message")) {
-            f.push_back({fields::kExceptionMessage, *v});
-            e.status_message = *v;
+          if (auto v = GetString(first, "message")) {
+            out_.AddString(kSpan, fields::kExceptionMessage, *v);
+            out_.SetString(FixedField::kStatusMessage, *v);
           }
-          if (auto v = Get<std::string>(first, "type")) f.push_back({fields::kExceptionType, *v});
+          if (auto v = GetString(first, "type")) out_.AddString(kSpan, fields::kExceptionType, *v);
         }
       }
     }
-
-    if (auto subsegments = Member(node, "subsegments")) {
-      if (!subsegments->is_array()) return Invalid(where, "subsegments: must be an array");
-      size_t i = 0;
-      for (element sub : AsArray(*subsegments)) {
-        RETURN_IF_NOT_OK(Map(sub, StrCat(where, "subsegments[", i, "]."), *id, /*is_segment=*/false, depth + 1));
-        ++i;
-      }
-    }
-    return absl::OkStatus();
   }
+
+ private:
+  using FixedField = model::FixedField;
+
+  // Objects become dotted keys (aws.xray.sdk), arrays and deeper objects JSON text: the
+  // way Honeycomb flattens nested attributes, so they stay queryable.
+  void Flatten(std::string_view prefix, element value) {
+    key_.assign(prefix);
+    FlattenInto(value, 0);
+  }
+  void FlattenInto(element value, int depth) {
+    if (value.is_object() && depth < 3) {
+      const size_t length = key_.size();
+      for (simdjson::dom::key_value_pair member : AsObject(value)) {
+        key_.append(".").append(member.key);
+        FlattenInto(member.value, depth + 1);
+        key_.resize(length);
+      }
+      return;
+    }
+    if (value.is_null()) return;
+    if (!AddScalar(out_, key_, value)) out_.AddString(model::FieldOrigin::kSpan, key_, Dump(value));
+  }
+
+  store::EventBatchBuilder& out_;
+  const model::TraceId& trace_id_;
+  std::string_view service_;
+  std::string_view dataset_;
+  std::string key_;  // attribute keys are built here, without an allocation each
 };
 
 }  // namespace
@@ -252,7 +305,7 @@ absl::StatusOr<std::string_view> DocumentInDatagram(std::string_view datagram) {
         !header.is_object()) {
       return absl::InvalidArgumentError("header line is not a JSON object");
     }
-    auto format = Get<std::string>(header, "format");
+    auto format = GetString(header, "format");
     if (!format || AsciiLower(*format) != "json") {
       return absl::InvalidArgumentError("header: format must be \"json\"");
     }
@@ -262,13 +315,8 @@ absl::StatusOr<std::string_view> DocumentInDatagram(std::string_view datagram) {
   return document;
 }
 
-absl::StatusOr<MappedDocument> MapSegmentDocument(std::string_view document, std::string_view service_of_parent) {
-  return MapSegmentDocument(
-      document, [&](const model::TraceId&, const model::SpanId&) { return std::string(service_of_parent); });
-}
-
-absl::StatusOr<MappedDocument> MapSegmentDocument(std::string_view document, ParentService service_of_parent,
-                                                  std::string* document_id) {
+absl::StatusOr<DocumentRows> MapSegmentDocument(std::string_view document, ParentService service_of_parent,
+                                                store::EventBatchBuilder& out, std::string* document_id) {
   if (document.size() > kMaxDocumentBytes) {
     return absl::InvalidArgumentError(StrCat("document is ", document.size(), " bytes; X-Ray's limit is 64 kB"));
   }
@@ -277,32 +325,47 @@ absl::StatusOr<MappedDocument> MapSegmentDocument(std::string_view document, Par
     return absl::InvalidArgumentError(StrCat("not JSON: ", simdjson::error_message(error)));
   }
   if (!doc.is_object()) return absl::InvalidArgumentError("a segment document must be a JSON object");
-  if (document_id != nullptr) *document_id = Get<std::string>(doc, "id").value_or("");
-  auto trace_text = Get<std::string>(doc, "trace_id");
+  if (document_id != nullptr) *document_id = GetString(doc, "id").value_or("");
+  auto trace_text = GetString(doc, "trace_id");
   if (!trace_text) return absl::InvalidArgumentError("trace_id: required, e.g. 1-5759e988-bd862e3fe1be46a994272793");
   auto trace_id = ParseXrayTraceId(*trace_text);
   if (!trace_id) {
     return absl::InvalidArgumentError(
         StrCat("trace_id '", trace_text->substr(0, 64), "': expected 1-<8 hex digits>-<24 hex digits>"));
   }
-  bool is_subsegment = Get<std::string>(doc, "type").value_or("") == "subsegment";
-  MappedDocument mapped;
-  Mapper mapper;
-  mapper.trace_id = *trace_id;
-  mapper.out = &mapped.events;
+  const bool is_subsegment = GetString(doc, "type").value_or("") == "subsegment";
+  DocumentRows rows;
+  rows.trace_id = *trace_id;
   if (is_subsegment) {
-    auto parent_text = Get<std::string>(doc, "parent_id");
+    auto parent_text = GetString(doc, "parent_id");
     if (!parent_text) return absl::InvalidArgumentError("parent_id: required for a subsegment sent on its own");
-    auto parent = parent_text->size() == 16 && IsHex(*parent_text) ? model::SpanId::FromHex(*parent_text) : std::nullopt;
-    if (parent) mapper.service = service_of_parent(*trace_id, *parent);
+    if (auto parent = SpanIdOf(*parent_text)) rows.service = service_of_parent(*trace_id, *parent);
   } else {
-    mapper.service = Get<std::string>(doc, "name").value_or("");
-    mapped.segment_name = mapper.service;
+    rows.service = GetString(doc, "name").value_or("");
   }
-  mapper.dataset = ingest::DatasetFromServiceName(mapper.service);
-  RETURN_IF_NOT_OK(mapper.Map(doc, "", model::SpanId{}, !is_subsegment, 0));
-  mapped.events.front().fields.push_back(
-      {fields::kDocument, std::string(document), model::FieldOrigin::kDerived});
+  thread_local std::vector<SpanHead> heads;  // kept between documents: no allocation each
+  heads.clear();
+  RETURN_IF_NOT_OK(CheckSpans(doc, model::SpanId{}, !is_subsegment, 0, heads));
+  const std::string dataset = ingest::DatasetFromServiceName(rows.service);
+  RowWriter writer(out, *trace_id, rows.service, dataset);
+  rows.span_ids.reserve(heads.size());
+  for (size_t i = 0; i < heads.size(); ++i) {
+    writer.Write(heads[i]);
+    if (i == 0) out.AddString(model::FieldOrigin::kDerived, fields::kDocument, document);
+    rows.span_ids.push_back(heads[i].id);
+  }
+  rows.is_segment = !is_subsegment;
+  return rows;
+}
+
+absl::StatusOr<MappedDocument> MapSegmentDocument(std::string_view document, std::string_view service_of_parent) {
+  store::EventBatchBuilder builder;
+  auto rows = MapSegmentDocument(
+      document, [&](const model::TraceId&, const model::SpanId&) { return std::string(service_of_parent); }, builder);
+  if (!rows.ok()) return rows.status();
+  MappedDocument mapped;
+  mapped.events = store::BatchEvents(builder.Finish());
+  if (rows->is_segment) mapped.segment_name = rows->service;
   return mapped;
 }
 

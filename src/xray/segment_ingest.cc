@@ -1,5 +1,8 @@
 #include "xray/segment_ingest.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "xray/segment_document.h"
 
 namespace waggle::xray {
@@ -10,11 +13,11 @@ std::string SegmentIngest::ServiceOf(const SegmentKey& key) {
   return it == services_.end() ? std::string() : it->second;
 }
 
-void SegmentIngest::Remember(const std::vector<model::Event>& events, const std::string& service) {
+void SegmentIngest::Remember(const DocumentRows& rows) {
   std::lock_guard lock(mutex_);
-  for (const model::Event& e : events) {
-    SegmentKey key{e.trace_id, e.span_id};
-    if (services_.emplace(key, service).second) order_.push_back(key);
+  for (const model::SpanId& span : rows.span_ids) {
+    SegmentKey key{rows.trace_id, span};
+    if (services_.emplace(key, rows.service).second) order_.push_back(key);
   }
   while (order_.size() > capacity_) {
     services_.erase(order_.front());
@@ -24,25 +27,19 @@ void SegmentIngest::Remember(const std::vector<model::Event>& events, const std:
 
 MappedDocuments SegmentIngest::Map(const std::vector<std::string_view>& documents) {
   MappedDocuments out;
+  out.rows.ReserveRows(static_cast<uint32_t>(std::min<size_t>(documents.size() * 3, UINT32_MAX)));
+  std::string id;
   for (std::string_view document : documents) {
     // A subsegment sent alone names only its parent: find that parent's service.
-    std::string parent_service;
-    std::string id;
-    auto mapped = MapSegmentDocument(
-        document,
-        [&](const model::TraceId& trace, const model::SpanId& parent) {
-          parent_service = ServiceOf({trace, parent});
-          return parent_service;
-        },
-        &id);
-    if (!mapped.ok()) {
-      out.unprocessed.push_back({id, std::string(mapped.status().message())});
+    auto rows = MapSegmentDocument(
+        document, [&](const model::TraceId& trace, const model::SpanId& parent) { return ServiceOf({trace, parent}); },
+        out.rows, &id);
+    if (!rows.ok()) {
+      out.unprocessed.push_back({id, std::string(rows.status().message())});
       continue;
     }
-    const std::string& service = mapped->segment_name.empty() ? parent_service : mapped->segment_name;
-    if (!service.empty()) Remember(mapped->events, service);
+    if (!rows->service.empty()) Remember(*rows);
     ++out.accepted;
-    for (model::Event& e : mapped->events) out.events.push_back(std::move(e));
   }
   return out;
 }

@@ -13,7 +13,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "model/event.h"
+#include "store/event_batch.h"
 #include "store/store.h"
+#include "xray/segment_document.h"
 
 namespace waggle::xray {
 
@@ -23,7 +25,7 @@ struct UnprocessedDocument {
 };
 
 struct MappedDocuments {
-  std::vector<model::Event> events;
+  store::EventBatchBuilder rows;  // every accepted document's spans
   int64_t accepted = 0;
   std::vector<UnprocessedDocument> unprocessed;
 };
@@ -34,8 +36,8 @@ class SegmentIngest {
       : store_(store), capacity_(remembered_segments) {}
 
   MappedDocuments Map(const std::vector<std::string_view>& documents);
-  void Append(std::vector<model::Event> events, store::Store::AppendCallback done) {
-    store_.Append(std::move(events), std::move(done));
+  void Append(store::EventBatchBuilder rows, store::Store::AppendCallback done) {
+    store_.AppendBatch(std::move(rows), std::move(done));
   }
   absl::Status Admission() const { return store_.Admission(); }
 
@@ -49,7 +51,7 @@ class SegmentIngest {
     }
   };
   std::string ServiceOf(const SegmentKey& key);
-  void Remember(const std::vector<model::Event>& events, const std::string& service);
+  void Remember(const DocumentRows& rows);
 
   store::Store& store_;
   const size_t capacity_;

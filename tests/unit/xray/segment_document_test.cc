@@ -114,20 +114,45 @@ TEST(SegmentDocument, AsksForTheParentsServiceOnlyForALoneSubsegment) {
     return std::string("backend-node");
   };
   std::string id;
+  store::EventBatchBuilder builder;
   auto sub = MapSegmentDocument(R"({"type":"subsegment","id":"21252884ac4db30a","name":"streamed","start_time":1795485961.005,
     "end_time":1795485961.006,"parent_id":"52bd4d054e9f9742","trace_id":"1-6b04f109-e80e21319d0b558d3da4965b"})",
-                                lookup, &id);
+                                lookup, builder, &id);
   ASSERT_TRUE(sub.ok()) << sub.status();
   EXPECT_EQ(asked, 1);
   EXPECT_EQ(id, "21252884ac4db30a");
-  EXPECT_EQ(sub->events[0].service_name, "backend-node");
-  ASSERT_TRUE(MapSegmentDocument(kSegment, lookup).ok());
+  EXPECT_EQ(sub->service, "backend-node");
+  EXPECT_FALSE(sub->is_segment);
+  ASSERT_TRUE(MapSegmentDocument(kSegment, lookup, builder).ok());
   EXPECT_EQ(asked, 1);
+  std::vector<model::Event> events = store::BatchEvents(builder.Finish());
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0].service_name, "backend-node");
+  EXPECT_EQ(events[0].dataset, "backend-node");
+  EXPECT_EQ(events[1].service_name, "backend-flask");
 
   // The id is reported also when the document does not map (PutTraceSegments lists it).
-  auto bad = MapSegmentDocument(R"({"id":"52bd4d054e9f9742","trace_id":"1-6b04f109-e80e21319d0b558d3da4965b"})", lookup, &id);
+  auto bad = MapSegmentDocument(R"({"id":"52bd4d054e9f9742","trace_id":"1-6b04f109-e80e21319d0b558d3da4965b"})", lookup,
+                                builder, &id);
   EXPECT_FALSE(bad.ok());
   EXPECT_EQ(id, "52bd4d054e9f9742");
+}
+
+TEST(SegmentDocument, ADocumentWithOneBadSubsegmentAddsNoRow) {
+  store::EventBatchBuilder builder;
+  auto none = [](const model::TraceId&, const model::SpanId&) { return std::string(); };
+  ASSERT_TRUE(MapSegmentDocument(kSegment, none, builder).ok());
+  std::string bad(kSegment);
+  bad.replace(bad.find(R"("name":"DynamoDB")"), 17, R"("name":"")");
+  auto r = MapSegmentDocument(bad, none, builder);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "subsegments[0].subsegments[0].name: required, a non-empty string");
+  EXPECT_EQ(builder.rows(), 3u);
+  auto rows = MapSegmentDocument(kSegment, none, builder);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->span_ids.size(), 3u);
+  EXPECT_EQ(rows->span_ids[2].ToHex(), "de5420aad0938dc8");
+  EXPECT_EQ(builder.rows(), 6u);
 }
 
 TEST(SegmentDocument, KeepsScalarTypesAndNestedJson) {
