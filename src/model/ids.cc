@@ -53,9 +53,16 @@ std::optional<ByteId<N>> ByteId<N>::FromBytes(std::string_view raw) {
 template <size_t N>
 std::optional<ByteId<N>> ByteId<N>::FromHex(std::string_view hex) {
   if (hex.size() != 2 * N) return std::nullopt;
-  auto raw = HexDecode(hex);
-  if (!raw) return std::nullopt;
-  return FromBytes(*raw);
+  // Into the id's bytes: a 16-byte string is past std::string's inline buffer (a malloc per
+  // X-Ray trace id).
+  ByteId id;
+  for (size_t i = 0; i < N; ++i) {
+    const int hi = HexDigitValue(hex[2 * i]);
+    const int lo = HexDigitValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    id.bytes[i] = static_cast<uint8_t>((hi << 4) | lo);
+  }
+  return id;
 }
 
 template struct ByteId<16>;
