@@ -147,7 +147,7 @@ absl::StatusOr<store::Marker> MarkerFromBody(const std::string& body) {
 
 }  // namespace
 
-HoneycombApi::HoneycombApi(const ApiKeyRegistry& keys, store::Store& store, store::MarkerStore& markers,
+HoneycombApi::HoneycombApi(const auth::ApiKeyRegistry& keys, store::Store& store, store::MarkerStore& markers,
                            HoneycombApiOptions options)
     : keys_(keys), store_(store), markers_(markers), options_(options) {
   for (int i = 0; i < std::max(1, options_.query_workers); ++i) {
@@ -176,7 +176,7 @@ void HoneycombApi::Stop() {
   workers_.clear();
 }
 
-absl::Status HoneycombApi::CheckKey(const HttpRequest& request, KeyScope scope) const {
+absl::Status HoneycombApi::CheckKey(const HttpRequest& request, auth::KeyScope scope) const {
   std::optional<std::string_view> key;
   if (auto it = request.find("x-honeycomb-team"); it != request.end()) {
     key = std::string_view(it->value().data(), it->value().size());
@@ -263,7 +263,7 @@ bool HoneycombApi::Handle(HttpRequest& request, std::string_view path, HttpReply
 
 void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, HttpReply& reply, bool batch) {
   const auto started = std::chrono::steady_clock::now();
-  if (absl::Status s = CheckKey(request, KeyScope::kIngest); !s.ok()) return reply(JsonError(request, s));
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kIngest); !s.ok()) return reply(JsonError(request, s));
   if (AsciiLower(dataset) == "__all__") {
     return reply(JsonError(request, absl::InvalidArgumentError("__all__ names every dataset in queries; send events to a dataset of their own")));
   }
@@ -330,12 +330,12 @@ void HoneycombApi::Markers(HttpRequest& request, const std::string& dataset, con
   const http::verb method = request.method();
   const std::string ds = AsciiLower(dataset);
   if (id.empty() && method == http::verb::get) {
-    if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+    if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
     Json list = Json::array();
     for (const store::Marker& m : markers_.List(ds)) list.push_back(MarkerJson(m));
     return reply(JsonResponse(request, http::status::ok, list));
   }
-  if (absl::Status s = CheckKey(request, KeyScope::kIngest); !s.ok()) return reply(JsonError(request, s));
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kIngest); !s.ok()) return reply(JsonError(request, s));
   if (id.empty() && method == http::verb::post) {
     auto marker = MarkerFromBody(request.body());
     if (!marker.ok()) return reply(JsonError(request, marker.status()));
@@ -361,7 +361,7 @@ void HoneycombApi::Markers(HttpRequest& request, const std::string& dataset, con
 }
 
 void HoneycombApi::CreateQuery(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
-  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
   auto spec = query::ParseQuerySpec(request.body(), UnixSecondsNow());
   if (!spec.ok()) return reply(JsonError(request, spec.status()));
   // No exceptions: nlohmann throws on numbers ParseQuerySpec's parser accepts (e.g. 1e999).
@@ -385,7 +385,7 @@ void HoneycombApi::CreateQuery(HttpRequest& request, const std::string& dataset,
 }
 
 void HoneycombApi::GetQuery(HttpRequest& request, const std::string& dataset, const std::string& id, HttpReply& reply) {
-  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
   std::lock_guard lock(mutex_);
   auto it = queries_.find(id);
   if (it == queries_.end() || it->second.dataset != AsciiLower(dataset)) {
@@ -397,7 +397,7 @@ void HoneycombApi::GetQuery(HttpRequest& request, const std::string& dataset, co
 }
 
 void HoneycombApi::CreateQueryResult(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
-  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
   Json doc = Json::parse(request.body(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("query_id") || !doc["query_id"].is_string()) {
     return reply(JsonError(request, absl::InvalidArgumentError(
@@ -455,7 +455,7 @@ std::string HoneycombApi::ResultJson(const QueryRun& run, const HttpRequest& req
 
 void HoneycombApi::GetQueryResult(HttpRequest& request, const std::string& dataset, const std::string& id,
                                   HttpReply& reply) {
-  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
   absl::Status failure;
   std::string body;
   {
@@ -475,7 +475,7 @@ void HoneycombApi::GetQueryResult(HttpRequest& request, const std::string& datas
 
 void HoneycombApi::CancelQueryResult(HttpRequest& request, const std::string& dataset, const std::string& id,
                                      HttpReply& reply) {
-  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
   {
     std::lock_guard lock(mutex_);
     auto it = runs_.find(id);
@@ -607,7 +607,7 @@ Json BubbleUpJson(const query::BubbleUpResult& r) {
 }  // namespace
 
 void HoneycombApi::BubbleUp(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
-  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
   if (dataset.empty() || dataset.find('/') != std::string::npos) {
     return reply(JsonError(request, absl::InvalidArgumentError("the URL needs a dataset: /api/bubbleup/{dataset}")));
   }
@@ -649,7 +649,7 @@ void HoneycombApi::BubbleUp(HttpRequest& request, const std::string& dataset, Ht
 }
 
 void HoneycombApi::Columns(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
-  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
   store::ScanRange range;
   if (AsciiLower(dataset) != "__all__") range.datasets = {AsciiLower(dataset)};
   auto units = store_.Scan(range);
@@ -696,7 +696,7 @@ void HoneycombApi::Columns(HttpRequest& request, const std::string& dataset, Htt
 }
 
 void HoneycombApi::Datasets(HttpRequest& request, HttpReply& reply) {
-  if (absl::Status s = CheckKey(request, KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
   auto units = store_.Scan(store::ScanRange{});
   if (!units.ok()) return reply(JsonError(request, units.status()));
   std::map<std::string, std::pair<std::string, int64_t>> datasets;  // slug -> name, last written
@@ -720,9 +720,9 @@ void HoneycombApi::Auth(HttpRequest& request, HttpReply& reply) {
   if (auto it = request.find("x-honeycomb-team"); it != request.end()) {
     key = std::string_view(it->value().data(), it->value().size());
   }
-  const bool ingest = keys_.Check(key, KeyScope::kIngest).ok();
-  const bool query = keys_.Check(key, KeyScope::kQuery).ok();
-  if (!ingest && !query) return reply(JsonError(request, keys_.Check(key, KeyScope::kIngest)));
+  const bool ingest = keys_.Check(key, auth::KeyScope::kIngest).ok();
+  const bool query = keys_.Check(key, auth::KeyScope::kQuery).ok();
+  if (!ingest && !query) return reply(JsonError(request, keys_.Check(key, auth::KeyScope::kIngest)));
   Json doc = {{"id", "waggle"},
               {"type", "configuration"},
               {"api_key_access",

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "api/api_keys.h"
+#include "auth/api_keys.h"
 #include "api/http_server.h"
 #include "query/query_executor.h"
 #include "store/marker_store.h"
@@ -36,7 +36,7 @@ struct HoneycombApiOptions {
 
 class HoneycombApi {
  public:
-  HoneycombApi(const ApiKeyRegistry& keys, store::Store& store, store::MarkerStore& markers,
+  HoneycombApi(const auth::ApiKeyRegistry& keys, store::Store& store, store::MarkerStore& markers,
                HoneycombApiOptions options);
   ~HoneycombApi();
 
@@ -77,13 +77,13 @@ class HoneycombApi {
   // POST /api/bubbleup/{dataset}: Waggle's own (Honeycomb has no public BubbleUp API).
   void BubbleUp(HttpRequest& request, const std::string& dataset, HttpReply& reply);
 
-  absl::Status CheckKey(const HttpRequest& request, KeyScope scope) const;
+  absl::Status CheckKey(const HttpRequest& request, auth::KeyScope scope) const;
   std::string ResultJson(const QueryRun& run, const HttpRequest& request) const;
   void WorkerLoop();
   void Run(QueryRun& run);
 
   // Constant after construction.
-  const ApiKeyRegistry& keys_;
+  const auth::ApiKeyRegistry& keys_;
   store::Store& store_;
   store::MarkerStore& markers_;
   const HoneycombApiOptions options_;

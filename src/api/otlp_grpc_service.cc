@@ -32,7 +32,7 @@ grpc::ServerUnaryReactor* OtlpGrpcService::Export(grpc::CallbackServerContext* c
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
 
   const std::optional<std::string> key = Metadata(*context, "x-honeycomb-team");
-  OtlpTraceIngest& ingest = ingest_for_key_(key);
+  ingest::OtlpTraceIngest& ingest = ingest_for_key_(key);
   auto dataset = ingest.Authorize({key, Metadata(*context, "x-honeycomb-dataset")});
   if (!dataset.ok()) {
     reactor->Finish(ToGrpc(dataset.status()));
@@ -57,7 +57,7 @@ grpc::ServerUnaryReactor* OtlpGrpcService::Export(grpc::CallbackServerContext* c
     return reactor;
   }
 
-  ingest.Export(*message, *dataset, "otlp_grpc", [reactor, response](ExportOutcome outcome) {
+  ingest.Export(*message, *dataset, "otlp_grpc", [reactor, response](ingest::ExportOutcome outcome) {
     if (!outcome.status.ok()) {
       if (outcome.status.code() == absl::StatusCode::kUnavailable ||
           outcome.status.code() == absl::StatusCode::kResourceExhausted) {

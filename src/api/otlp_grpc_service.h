@@ -5,7 +5,7 @@
 
 #include <functional>
 
-#include "api/otlp_trace_ingest.h"
+#include "ingest/otlp_trace_ingest.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 
 namespace waggle::api {
@@ -15,7 +15,7 @@ class OtlpGrpcService final
           opentelemetry::proto::collector::trace::v1::TraceService::Service> {
  public:
   // The ingest path of the team an API key (x-honeycomb-team) belongs to.
-  using IngestForKey = std::function<OtlpTraceIngest&(const std::optional<std::string>& api_key)>;
+  using IngestForKey = std::function<ingest::OtlpTraceIngest&(const std::optional<std::string>& api_key)>;
   explicit OtlpGrpcService(IngestForKey ingest_for_key) : ingest_for_key_(std::move(ingest_for_key)) {}
 
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,

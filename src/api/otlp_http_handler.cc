@@ -68,7 +68,7 @@ void OtlpHttpHandler::Handle(HttpRequest&& request, HttpReply reply) {
   header_only.keep_alive(request.keep_alive());
   ingest_.Export(*message, *dataset, "otlp_http",
                  [header_only = std::move(header_only), encoding = *encoding,
-                  reply = std::move(reply)](ExportOutcome outcome) {
+                  reply = std::move(reply)](ingest::ExportOutcome outcome) {
                    if (!outcome.status.ok()) {
                      return reply(OtlpError(header_only, encoding, outcome.status,
                                             HttpStatusFor(outcome.status)));

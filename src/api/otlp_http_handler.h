@@ -3,19 +3,19 @@
 #pragma once
 
 #include "api/http_server.h"
-#include "api/otlp_trace_ingest.h"
+#include "ingest/otlp_trace_ingest.h"
 
 namespace waggle::api {
 
 class OtlpHttpHandler {
  public:
-  OtlpHttpHandler(OtlpTraceIngest& ingest, uint64_t max_decoded_bytes)
+  OtlpHttpHandler(ingest::OtlpTraceIngest& ingest, uint64_t max_decoded_bytes)
       : ingest_(ingest), max_decoded_bytes_(max_decoded_bytes) {}
 
   void Handle(HttpRequest&& request, HttpReply reply);
 
  private:
-  OtlpTraceIngest& ingest_;
+  ingest::OtlpTraceIngest& ingest_;
   const uint64_t max_decoded_bytes_;
 };
 

@@ -73,7 +73,7 @@ std::string_view ProtocolOfPath(std::string_view path) {
   return "xray_api";
 }
 
-absl::Status CheckKey(const ApiKeyRegistry& keys, const HttpRequest& request, KeyScope scope) {
+absl::Status CheckKey(const auth::ApiKeyRegistry& keys, const HttpRequest& request, auth::KeyScope scope) {
   std::optional<std::string_view> key;
   if (auto it = request.find("x-honeycomb-team"); it != request.end()) {
     key = std::string_view(it->value().data(), it->value().size());
@@ -101,7 +101,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // Teams are the ones keys name, the default team and the daemon port's.
   std::map<std::string, std::string> team_of_secret;
   std::set<std::string> teams = {std::string(kDefaultTeam), options.xray_team};
-  for (const ApiKey& key : options.api_keys) {
+  for (const auth::ApiKey& key : options.api_keys) {
     auto [it, added] = team_of_secret.emplace(key.secret, key.team);
     if (!added && it->second != key.team) {
       return absl::InvalidArgumentError(
@@ -139,7 +139,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     // while it is), within a sixteenth of the budget together.
     tenant.store.head_flush_bytes =
         std::max<uint64_t>(1, std::min(tenant.store.head_flush_bytes, budget / 48 / team_count));
-    for (const ApiKey& key : options.api_keys) {
+    for (const auth::ApiKey& key : options.api_keys) {
       if (key.team == team) tenant.api_keys.push_back(key);
     }
     tenant.open = options.api_keys.empty();
@@ -164,7 +164,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->default_tenant_ = server->tenant_of_team_.at(std::string(kDefaultTeam));
   Server* self = server.get();
   server->otlp_grpc_ = std::make_unique<OtlpGrpcService>(
-      [self](const std::optional<std::string>& key) -> OtlpTraceIngest& { return self->TenantForKey(key).ingest(); });
+      [self](const std::optional<std::string>& key) -> ingest::OtlpTraceIngest& { return self->TenantForKey(key).ingest(); });
 
   const std::string ui_dir = options.ui_dir.empty() ? DefaultUiDirectory() : options.ui_dir;
   auto ui = UiAssets::Load(ui_dir);
@@ -323,7 +323,7 @@ void Server::Route(HttpRequest&& request, HttpReply reply) {
 }
 
 void Server::LookupTrace(Tenant& tenant, const HttpRequest& request, std::string_view id, HttpReply reply) {
-  if (absl::Status status = CheckKey(tenant.keys(), request, KeyScope::kQuery); !status.ok()) {
+  if (absl::Status status = CheckKey(tenant.keys(), request, auth::KeyScope::kQuery); !status.ok()) {
     return reply(JsonError(request, status));
   }
   // Like Tempo, take shorter ids (64-bit ones from older tracers) left-padded with zeros.
@@ -345,7 +345,7 @@ void Server::LookupTrace(Tenant& tenant, const HttpRequest& request, std::string
 }
 
 void Server::StoreStatus(Tenant& tenant, const HttpRequest& request, HttpReply reply) {
-  if (absl::Status status = CheckKey(tenant.keys(), request, KeyScope::kQuery); !status.ok()) {
+  if (absl::Status status = CheckKey(tenant.keys(), request, auth::KeyScope::kQuery); !status.ok()) {
     return reply(JsonError(request, status));
   }
   const store::EmbeddedStoreStats s =

@@ -18,7 +18,7 @@
 #include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
-#include "api/api_keys.h"
+#include "auth/api_keys.h"
 #include "api/honeycomb_api.h"
 #include "api/http_server.h"
 #include "api/listen_address.h"
@@ -39,7 +39,7 @@ struct ServerOptions {
   std::chrono::milliseconds clickhouse_retry{10000};  // a failing insert is retried this long, then 503
   ListenAddress http{"127.0.0.1", 4318};
   ListenAddress grpc{"127.0.0.1", 4317};
-  std::vector<ApiKey> api_keys;
+  std::vector<auth::ApiKey> api_keys;
   uint64_t max_body_bytes = 20ull << 20;     // compressed, as sent
   uint64_t max_decoded_bytes = 64ull << 20;  // after Content-Encoding
   int io_threads = 2;
@@ -93,7 +93,7 @@ class Server {
 
   // Constant after Start.
   const ServerOptions options_;
-  const ApiKeyRegistry keys_;  // every team's keys, to find a key's team
+  const auth::ApiKeyRegistry keys_;  // every team's keys, to find a key's team
   std::map<std::string, std::string, std::less<>> team_of_access_key_;
   std::vector<std::unique_ptr<Tenant>> tenants_;
   std::map<std::string, Tenant*, std::less<>> tenant_of_team_;

@@ -32,7 +32,7 @@ absl::StatusOr<std::unique_ptr<Tenant>> Tenant::Open(TenantOptions options) {
                  replay.bytes);
   }
 
-  tenant->ingest_ = std::make_unique<OtlpTraceIngest>(tenant->keys_, *tenant->store_);
+  tenant->ingest_ = std::make_unique<ingest::OtlpTraceIngest>(tenant->keys_, *tenant->store_);
   tenant->otlp_http_ = std::make_unique<OtlpHttpHandler>(*tenant->ingest_, options.max_decoded_bytes);
   // Markers and X-Ray rules and groups: files beside the embedded store, rows in ClickHouse
   // (so every node shares them) beside the ClickHouse store.

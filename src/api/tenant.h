@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "api/api_keys.h"
+#include "auth/api_keys.h"
 #include "api/honeycomb_api.h"
 #include "api/otlp_http_handler.h"
-#include "api/otlp_trace_ingest.h"
+#include "ingest/otlp_trace_ingest.h"
 #include "api/xray_api.h"
 #include "clickhouse/clickhouse_client.h"
 #include "store/embedded_store.h"
@@ -28,7 +28,7 @@ struct TenantOptions {
   // Events, markers and X-Ray rules and groups in ClickHouse instead of data_dir.
   std::optional<clickhouse::ClickHouseEndpoint> clickhouse;
   std::chrono::milliseconds clickhouse_retry{10000};
-  std::vector<ApiKey> api_keys;       // the team's keys
+  std::vector<auth::ApiKey> api_keys;       // the team's keys
   bool open = true;                   // the server has no API key at all
   uint64_t max_decoded_bytes = 64ull << 20;
   HoneycombApiOptions honeycomb;
@@ -41,10 +41,10 @@ class Tenant {
   ~Tenant();
 
   const std::string& team() const { return team_; }
-  const ApiKeyRegistry& keys() const { return keys_; }
+  const auth::ApiKeyRegistry& keys() const { return keys_; }
   store::Store& store() { return *store_; }
   store::EmbeddedStore* embedded_store() { return embedded_; }  // nullptr on ClickHouse
-  OtlpTraceIngest& ingest() { return *ingest_; }
+  ingest::OtlpTraceIngest& ingest() { return *ingest_; }
   OtlpHttpHandler& otlp_http() { return *otlp_http_; }
   HoneycombApi& honeycomb() { return *honeycomb_; }
   xray::SegmentIngest& segment_ingest() { return *segment_ingest_; }
@@ -54,14 +54,14 @@ class Tenant {
   void Stop();
 
  private:
-  Tenant(std::string team, std::vector<ApiKey> keys, bool open) : team_(std::move(team)), keys_(std::move(keys), open) {}
+  Tenant(std::string team, std::vector<auth::ApiKey> keys, bool open) : team_(std::move(team)), keys_(std::move(keys), open) {}
 
   // Declared in dependency order, so they are destroyed users first.
   const std::string team_;
-  const ApiKeyRegistry keys_;
+  const auth::ApiKeyRegistry keys_;
   std::unique_ptr<store::Store> store_;
   store::EmbeddedStore* embedded_ = nullptr;
-  std::unique_ptr<OtlpTraceIngest> ingest_;
+  std::unique_ptr<ingest::OtlpTraceIngest> ingest_;
   std::unique_ptr<OtlpHttpHandler> otlp_http_;
   std::unique_ptr<store::MarkerStore> markers_;
   std::unique_ptr<HoneycombApi> honeycomb_;

@@ -204,7 +204,7 @@ bool XrayApi::Handle(HttpRequest& request, std::string_view path, HttpReply& rep
     const bool writes = path.starts_with("/Create") || path.starts_with("/Update") || path.starts_with("/Delete") ||
                         path == "/TraceSegments" || path == "/TelemetryRecords";
     const absl::Status status = options_.api_keys->Check(std::string_view(it->value().data(), it->value().size()),
-                                                         writes ? KeyScope::kAll : KeyScope::kQuery);
+                                                         writes ? auth::KeyScope::kAll : auth::KeyScope::kQuery);
     if (!status.ok()) {
       reply(XrayError(request, http::status::forbidden, "AccessDeniedException", std::string(status.message())));
       return true;

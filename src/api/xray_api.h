@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/api_keys.h"
+#include "auth/api_keys.h"
 #include "api/http_server.h"
 #include "store/store.h"
 #include "xray/filter_expression.h"
@@ -35,7 +35,7 @@ struct XrayApiOptions {
   bool server_has_access_keys = false;
   // Waggle's own keys (x-honeycomb-team) are taken instead of SigV4, for the web UI: query
   // scope reads, scope all writes.
-  const ApiKeyRegistry* api_keys = nullptr;
+  const auth::ApiKeyRegistry* api_keys = nullptr;
   // Where this node stands among the nodes sharing the rules (reservoirs are split); unset: alone.
   std::function<xray::NodeShare()> node_share;
   int workers = 2;

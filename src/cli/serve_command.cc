@@ -99,7 +99,7 @@ int RunServe(const ServeFlags& flags) {
   options.http = *http;
   options.grpc = *grpc;
   for (const std::string& text : flags.api_keys) {
-    auto key = api::ParseApiKeyFlag(text);
+    auto key = auth::ParseApiKeyFlag(text);
     if (!key.ok()) return fail(key.status());
     options.api_keys.push_back(std::move(*key));
   }

@@ -1,8 +1,8 @@
-#include "api/api_keys.h"
+#include "auth/api_keys.h"
 
 #include "common/strings.h"
 
-namespace waggle::api {
+namespace waggle::auth {
 namespace {
 
 // Compares without early exit; the length is not secret (keys have public formats).
@@ -93,4 +93,4 @@ absl::Status ApiKeyRegistry::Check(const std::optional<std::string_view>& presen
   return absl::OkStatus();
 }
 
-}  // namespace waggle::api
+}  // namespace waggle::auth

@@ -1,4 +1,4 @@
-#include "api/otlp_trace_ingest.h"
+#include "ingest/otlp_trace_ingest.h"
 
 #include <chrono>
 
@@ -8,13 +8,13 @@
 #include "ingest/dataset_rules.h"
 #include "ingest/otlp_span_mapper.h"
 
-namespace waggle::api {
+namespace waggle::ingest {
 
 absl::StatusOr<std::optional<std::string>> OtlpTraceIngest::Authorize(
     const IngestCredentials& credentials) const {
   std::optional<std::string_view> key;
   if (credentials.api_key) key = *credentials.api_key;
-  if (absl::Status status = keys_.Check(key, KeyScope::kIngest); !status.ok()) return status;
+  if (absl::Status status = keys_.Check(key, auth::KeyScope::kIngest); !status.ok()) return status;
   if (credentials.api_key && ingest::IsClassicApiKey(*credentials.api_key)) {
     std::string_view dataset =
         credentials.dataset ? TrimAsciiWhitespace(*credentials.dataset) : std::string_view{};
@@ -51,4 +51,4 @@ void OtlpTraceIngest::Export(
   });
 }
 
-}  // namespace waggle::api
+}  // namespace waggle::ingest

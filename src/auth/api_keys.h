@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "common/teams.h"
 
-namespace waggle::api {
+namespace waggle::auth {
 
 enum class KeyScope : uint8_t { kIngest = 1, kQuery = 2, kAll = 3 };
 
@@ -45,4 +45,4 @@ class ApiKeyRegistry {
   const bool open_;
 };
 
-}  // namespace waggle::api
+}  // namespace waggle::auth

@@ -9,11 +9,11 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "api/api_keys.h"
+#include "auth/api_keys.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "store/store.h"
 
-namespace waggle::api {
+namespace waggle::ingest {
 
 struct IngestCredentials {
   std::optional<std::string> api_key;  // x-honeycomb-team
@@ -28,7 +28,7 @@ struct ExportOutcome {
 
 class OtlpTraceIngest {
  public:
-  OtlpTraceIngest(const ApiKeyRegistry& keys, store::Store& store) : keys_(keys), store_(store) {}
+  OtlpTraceIngest(const auth::ApiKeyRegistry& keys, store::Store& store) : keys_(keys), store_(store) {}
 
   // The dataset named by a classic key's x-honeycomb-dataset header, nullopt when datasets
   // come from service.name; kUnauthenticated / kPermissionDenied otherwise.
@@ -41,8 +41,8 @@ class OtlpTraceIngest {
               std::function<void(ExportOutcome)> done);
 
  private:
-  const ApiKeyRegistry& keys_;
+  const auth::ApiKeyRegistry& keys_;
   store::Store& store_;
 };
 
-}  // namespace waggle::api
+}  // namespace waggle::ingest
