@@ -16,6 +16,7 @@
 #include "common/strings.h"
 #include "common/wall_clock.h"
 #include "ingest/body_decoder.h"
+#include "ingest/honeycomb_event_ingest.h"
 #include "ingest/honeycomb_events.h"
 #include "query/bubble_up.h"
 #include "query/query_result_json.h"
@@ -26,12 +27,6 @@ namespace {
 
 namespace http = boost::beast::http;
 using Json = nlohmann::json;
-
-
-
-double SecondsSince(std::chrono::steady_clock::time_point started) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-}
 
 std::string PercentDecode(std::string_view s) {
   std::string out;
@@ -262,7 +257,6 @@ bool HoneycombApi::Handle(HttpRequest& request, std::string_view path, HttpReply
 }
 
 void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, HttpReply& reply, bool batch) {
-  const auto started = std::chrono::steady_clock::now();
   if (absl::Status s = CheckKey(request, auth::KeyScope::kIngest); !s.ok()) return reply(JsonError(request, s));
   if (AsciiLower(dataset) == "__all__") {
     return reply(JsonError(request, absl::InvalidArgumentError("__all__ names every dataset in queries; send events to a dataset of their own")));
@@ -296,33 +290,15 @@ void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, Http
     defaults.sample_rate = std::max<int64_t>(1, rate);
   }
   const HttpRequest& req = request;
-  store::EventBatchBuilder rows;
-  if (!batch) {
-    if (absl::Status parsed = ingest::ParseSingleEvent(*body, encoding, defaults, rows); !parsed.ok()) {
-      return reply(JsonError(request, parsed));
+  ingest::IngestHoneycombEvents(store_, *body, encoding, defaults, batch, [req, reply, batch](ingest::EventsOutcome outcome) {
+    if (!outcome.status.ok()) return reply(JsonError(req, outcome.status));
+    if (!batch) return reply(MakeResponse(req, http::status::ok, "application/json", "{}"));
+    Json statuses = Json::array();
+    for (const absl::Status& item : outcome.elements) {
+      if (item.ok()) statuses.push_back({{"status", 202}});
+      else statuses.push_back({{"status", 400}, {"error", std::string(item.message())}});
     }
-    metrics::SpansReceived("honeycomb").Increment();
-    store_.AppendBatch(std::move(rows), [req, reply, started](absl::Status status) {
-      metrics::IngestLatency("honeycomb").Observe(SecondsSince(started));
-      if (!status.ok()) return reply(JsonError(req, status));
-      reply(MakeResponse(req, http::status::ok, "application/json", "{}"));
-    });
-    return;
-  }
-  auto parsed = ingest::ParseEventBatch(*body, encoding, defaults, rows);
-  if (!parsed.ok()) return reply(JsonError(request, parsed.status()));
-  auto statuses = std::make_shared<Json>(Json::array());
-  for (const absl::Status& item : *parsed) {
-    if (item.ok()) statuses->push_back({{"status", 202}});
-    else statuses->push_back({{"status", 400}, {"error", std::string(item.message())}});
-  }
-  metrics::SpansReceived("honeycomb").Increment(static_cast<double>(parsed->size()));
-  metrics::SpansRejected("honeycomb").Increment(static_cast<double>(parsed->size() - rows.rows()));
-  if (rows.empty()) return reply(JsonResponse(request, http::status::ok, *statuses));
-  store_.AppendBatch(std::move(rows), [req, reply, statuses, started](absl::Status status) {
-    metrics::IngestLatency("honeycomb").Observe(SecondsSince(started));
-    if (!status.ok()) return reply(JsonError(req, status));
-    reply(JsonResponse(req, http::status::ok, *statuses));
+    reply(JsonResponse(req, http::status::ok, statuses));
   });
 }
 
