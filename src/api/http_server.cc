@@ -40,14 +40,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler,
-          std::atomic<uint64_t>& in_flight)
+          std::atomic<uint64_t>& in_flight, std::shared_ptr<const std::atomic<int64_t>> lag_ms)
     requires(!kTls)
-      : stream_(std::move(socket)), options_(options), handler_(handler), in_flight_(in_flight) {}
+      : stream_(std::move(socket)), options_(options), handler_(handler), in_flight_(in_flight),
+        lag_ms_(std::move(lag_ms)) {}
   Session(tcp::socket socket, asio::ssl::context& tls, const HttpServerOptions& options, const HttpHandler& handler,
-          std::atomic<uint64_t>& in_flight)
+          std::atomic<uint64_t>& in_flight, std::shared_ptr<const std::atomic<int64_t>> lag_ms)
     requires(kTls)
       : stream_(beast::tcp_stream(std::move(socket)), tls), options_(options), handler_(handler),
-        in_flight_(in_flight) {}
+        in_flight_(in_flight), lag_ms_(std::move(lag_ms)) {}
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -95,12 +96,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (auto length = parser_->content_length(); length && *length > options_.max_body_bytes) {
       return FailAndClose(http::status::payload_too_large, PayloadTooLargeMessage());
     }
-    // Overload: refuse before reading the body, so memory stays within the budget.
+    // Overload: refuse before reading the body, so memory stays within the budget and the
+    // time to an answer bounded.
+    if (options_.max_ingest_lag_ms > 0 && options_.is_ingest) {
+      const int64_t lag = lag_ms_->load(std::memory_order_relaxed);
+      if (lag > options_.max_ingest_lag_ms &&
+          options_.is_ingest(std::string_view(header.target().data(), header.target().size()))) {
+        Shed();
+        return FailAndClose(http::status::service_unavailable,
+                            StrCat("the server is behind on ingest (requests wait ", lag,
+                                   " ms for a thread); retry shortly"),
+                            true);
+      }
+    }
     reserved_ = 0;
     if (options_.max_in_flight_bytes > 0) {
       const uint64_t length = parser_->content_length().value_or(0);
       if (in_flight_.fetch_add(length) + length > options_.max_in_flight_bytes) {
         in_flight_ -= length;
+        Shed();
         return FailAndClose(http::status::service_unavailable,
                             "the server is at its memory budget for request bodies; retry shortly", true);
       }
@@ -174,6 +188,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
+  void Shed() {
+    if (!options_.on_shed) return;
+    const auto& target = parser_->get().target();
+    options_.on_shed(std::string_view(target.data(), target.size()));
+  }
+
   void FailAndClose(http::status status, std::string message, bool retry = false) {
     auto response = std::make_shared<HttpResponse>(status, 11);
     response->set(http::field::server, "waggle");
@@ -220,6 +240,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
   std::atomic<uint64_t>& in_flight_;
+  const std::shared_ptr<const std::atomic<int64_t>> lag_ms_;
   uint64_t reserved_ = 0;  // counted in in_flight_ for the body being read
 
  public:
@@ -230,6 +251,21 @@ constexpr std::string_view kTooManyConnections =
     "HTTP/1.1 503 Service Unavailable\r\nServer: waggle\r\nRetry-After: 1\r\nContent-Type: application/json\r\n"
     "Connection: close\r\nContent-Length: 56\r\n\r\n{\"error\":\"too many open connections; retry in a moment\"}";
 
+}  // namespace
+
+namespace {
+// A tick every 10 ms on the io threads: how late it runs is how long a ready handler waits
+// for a thread (timer completions queue behind the handlers already ready).
+void TickLagClock(std::shared_ptr<asio::steady_timer> timer, std::shared_ptr<std::atomic<int64_t>> lag_ms) {
+  const auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(10);
+  timer->expires_at(due);
+  timer->async_wait([timer, lag_ms = std::move(lag_ms), due](beast::error_code ec) mutable {
+    if (ec) return;  // cancelled: the server stopped
+    lag_ms->store(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - due).count(),
+                  std::memory_order_relaxed);
+    TickLagClock(std::move(timer), std::move(lag_ms));
+  });
+}
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, HttpHandler handler)
@@ -257,6 +293,10 @@ absl::StatusOr<ListenAddress> HttpServer::Listen(const ListenAddress& address) {
     return absl::UnavailableError(StrCat("--http ", address.ToString(), ": cannot listen: ", ec.message()));
   }
   Accept();
+  if (options_.max_ingest_lag_ms > 0 && !lag_timer_) {
+    lag_timer_ = std::make_shared<asio::steady_timer>(io_);
+    TickLagClock(lag_timer_, lag_ms_);
+  }
   tcp::endpoint bound = acceptor_.local_endpoint();
   return ListenAddress{bound.address().to_string(), bound.port()};
 }
@@ -282,11 +322,12 @@ void HttpServer::Accept() {
       std::shared_ptr<void> slot(nullptr, [connections = connections_](void*) { --*connections; });
       if (options_.tls) {
         auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            std::move(socket), *options_.tls, options_, handler_, in_flight_bytes_);
+            std::move(socket), *options_.tls, options_, handler_, in_flight_bytes_, lag_ms_);
         session->connection_slot = std::move(slot);
         session->Start();
       } else {
-        auto session = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), options_, handler_, in_flight_bytes_);
+        auto session =
+            std::make_shared<Session<beast::tcp_stream>>(std::move(socket), options_, handler_, in_flight_bytes_, lag_ms_);
         session->connection_slot = std::move(slot);
         session->Start();
       }
@@ -302,6 +343,7 @@ void HttpServer::Stop() {
     beast::error_code ignored;
     acceptor_.close(ignored);
   });
+  if (lag_timer_) asio::post(io_, [timer = lag_timer_] { timer->cancel(); });
 }
 
 }  // namespace waggle::api

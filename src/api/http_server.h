@@ -6,9 +6,11 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http.hpp>
 
@@ -33,6 +35,13 @@ struct HttpServerOptions {
   // Request bodies held at once (read, or being handled until answered); past it requests
   // get 503 + Retry-After before their body is read. 0: no limit.
   uint64_t max_in_flight_bytes = 0;
+  // Ingest requests (the targets `is_ingest` names) get 503 + Retry-After before their body
+  // is read while the io threads start handlers this many ms late: they are saturated, and a
+  // request taken now would only wait in their queue. 0: never.
+  int64_t max_ingest_lag_ms = 0;
+  std::function<bool(std::string_view target)> is_ingest;
+  // Called for each request refused here for overload (lag or body budget), for metrics.
+  std::function<void(std::string_view target)> on_shed;
   // TLS on this listener (--tls-cert/--tls-key); plain HTTP when null.
   std::shared_ptr<boost::asio::ssl::context> tls;
 };
@@ -59,6 +68,9 @@ class HttpServer {
   // Shared with the sessions: one can outlive this server (a keep-alive connection whose
   // pending read is destroyed with the io_context, after the server).
   std::shared_ptr<std::atomic<int64_t>> connections_ = std::make_shared<std::atomic<int64_t>>(0);
+  // How late the io threads ran the last tick of lag_timer_ (ms), shared with sessions as above.
+  std::shared_ptr<std::atomic<int64_t>> lag_ms_ = std::make_shared<std::atomic<int64_t>>(0);
+  std::shared_ptr<boost::asio::steady_timer> lag_timer_;
 };
 
 // A response with a body and content type, keep-alive matching the request.

@@ -179,6 +179,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   http_options.max_in_flight_bytes = std::max(budget / 16, options.max_body_bytes);
   http_options.header_timeout_ms = options.header_timeout.count();
   http_options.max_connections = options.max_connections;
+  http_options.max_ingest_lag_ms = options.max_ingest_lag_ms;
+  http_options.is_ingest = [](std::string_view target) {
+    const std::string_view protocol = ProtocolOfPath(target.substr(0, target.find('?')));
+    return protocol == "otlp_http" || protocol == "honeycomb";
+  };
+  http_options.on_shed = [](std::string_view target) {
+    metrics::RequestsShed(ProtocolOfPath(target.substr(0, target.find('?')))).Increment();
+  };
   std::optional<std::pair<std::string, std::string>> tls_pem;  // certificate chain, key
   if (!options.tls_cert.empty() || !options.tls_key.empty()) {
     auto tls = LoadTls(options.tls_cert, options.tls_key);

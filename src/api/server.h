@@ -61,6 +61,9 @@ struct ServerOptions {
   uint64_t memory_budget_bytes = 2ull << 30;
   std::chrono::milliseconds header_timeout{10000};  // a request's headers must arrive within it
   int64_t max_connections = 10000;  // open HTTP connections; past it 503 + Retry-After
+  // Ingest over HTTP (OTLP, Honeycomb events) gets 503 + Retry-After while the io threads
+  // start handlers this late: past what the CPU parses, more requests only wait longer.
+  int64_t max_ingest_lag_ms = 100;
   // PEM files: TLS on the HTTP and gRPC listeners when both are set.
   std::string tls_cert;
   std::string tls_key;

@@ -114,7 +114,7 @@ absl::Status EmbeddedStore::Admission() const {
       return absl::UnavailableError("ingest is behind (parts are being merged); retry shortly");
     }
   }
-  if (wal_->pending_bytes() > options_.max_pending_bytes) {
+  if (wal_->pending_bytes() + pending_batch_bytes_.load(std::memory_order_relaxed) > options_.max_pending_bytes) {
     return absl::UnavailableError("ingest is behind (write-ahead log queue full); retry shortly");
   }
   return absl::OkStatus();
@@ -139,10 +139,14 @@ void EmbeddedStore::AppendBatch(EventBatchBuilder batch, AppendCallback done) {
   // The log gets the batches' encoding; the head the batches themselves, the columns the
   // request was built into, once durable, so a lookup never shows what a crash could lose.
   auto batches = std::make_shared<std::vector<EventBatch>>(batch.Finish());
+  uint64_t batch_bytes = 0;
+  for (const EventBatch& b : *batches) batch_bytes += b.memory_bytes;
+  pending_batch_bytes_ += batch_bytes;
   std::string record;
   EncodeLogRecord(*batches, &record);
-  wal_->Append(std::move(record), [this, batches = std::move(batches), done = std::move(done)](absl::Status status,
-                                                                                            std::string) mutable {
+  wal_->Append(std::move(record), [this, batches = std::move(batches), batch_bytes, done = std::move(done)](
+                                      absl::Status status, std::string) mutable {
+    pending_batch_bytes_ -= batch_bytes;
     bool freeze = false;
     if (status.ok()) {
       std::lock_guard lock(mutex_);

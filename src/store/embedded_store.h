@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -36,7 +37,8 @@ namespace waggle::store {
 
 struct EmbeddedStoreOptions {
   std::string data_dir = "./waggle-data";
-  // Appends are refused with kUnavailable while this many bytes wait for fsync, while the
+  // Appends are refused with kUnavailable while this many bytes wait for fsync (their log
+  // records and the columns the head gets once they are durable), while the
   // head exceeds head_flush_bytes * 2 or frozen heads waiting to be written out exceed
   // head_flush_bytes * 4; the API answers 503 + Retry-After and clients retry.
   uint64_t max_pending_bytes = 256ull << 20;
@@ -127,6 +129,9 @@ class EmbeddedStore final : public Store {
   std::unique_ptr<WriteAheadLog> wal_;
 
   std::unique_ptr<PartSet> part_set_;  // set by Open
+  // What appends waiting for the log hold besides their records: their batches' columns. The
+  // log counts only the records, which compression made a sixth of the columns' size.
+  std::atomic<uint64_t> pending_batch_bytes_{0};
 
   std::mutex flush_mutex_;       // one flush at a time
   std::mutex compaction_mutex_[2];  // one merge or retention pass at a time in each lane
