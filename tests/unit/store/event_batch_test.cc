@@ -182,7 +182,7 @@ TEST(EventBatchTest, ACompressedLogRecordDecodesToTheSameRows) {
   ExpectDamageIsAnError(*record, DecodeLogRecord, /*shortest=*/2);  // "\0" is version 1's empty record
 }
 
-// The event_codec fuzz seed was written by hand (a script) from the format in event_batch.h:
+// The event_codec fuzz seeds were written by hand (a script) from the format in event_batch.h:
 // the documented format is the one the code reads.
 TEST(EventBatchTest, ARecordWrittenFromTheDocumentedFormatDecodes) {
   std::ifstream in(std::string(WAGGLE_FUZZ_CORPUS) + "/event_codec/batch_record_v2", std::ios::binary);
@@ -203,6 +203,16 @@ TEST(EventBatchTest, ARecordWrittenFromTheDocumentedFormatDecodes) {
                                      {"ratio", 1.5, model::FieldOrigin::kSpan}};
   EXPECT_EQ(events[1].fields, expected);
   EXPECT_EQ(events[0].fields.size(), 2u);  // no status code on the first row
+
+  // batch_record_v3 is the same record compressed by Debian's `zstd -1 batch_record_v2` (a file:
+  // the frame then says its size, which the decoder checks against the header), with
+  // the compressed record's header in front: the same rows.
+  std::ifstream compressed_in(std::string(WAGGLE_FUZZ_CORPUS) + "/event_codec/batch_record_v3", std::ios::binary);
+  std::stringstream compressed;
+  compressed << compressed_in.rdbuf();
+  auto decompressed = DecodeLogRecord(std::make_shared<const std::string>(compressed.str()));
+  ASSERT_TRUE(decompressed.ok()) << decompressed.status();
+  EXPECT_EQ(BatchEvents(*decompressed), events);
 }
 
 TEST(EventBatchTest, ABatchIsAScanUnitAsItIs) {
