@@ -6,22 +6,39 @@
 #include "xray/segment_document.h"
 
 namespace waggle::xray {
+namespace {
+constexpr size_t kMaxServices = 1 << 16;
+}  // namespace
 
 std::string SegmentIngest::ServiceOf(const SegmentKey& key) {
   std::lock_guard lock(mutex_);
   auto it = services_.find(key);
-  return it == services_.end() ? std::string() : it->second;
+  return it == services_.end() ? std::string() : service_names_[it->second];
 }
 
 void SegmentIngest::Remember(const DocumentRows& rows) {
   std::lock_guard lock(mutex_);
+  if (service_names_.size() >= kMaxServices) {
+    // Segment names are the client's to choose: past this many, start over rather than grow.
+    services_.clear();
+    service_names_.clear();
+    service_ids_.clear();
+    order_.clear();
+    next_ = 0;
+  }
+  auto [named, added] = service_ids_.try_emplace(rows.service, static_cast<uint32_t>(service_names_.size()));
+  if (added) service_names_.push_back(rows.service);
+  const uint32_t service = named->second;
   for (const model::SpanId& span : rows.span_ids) {
     SegmentKey key{rows.trace_id, span};
-    if (services_.emplace(key, rows.service).second) order_.push_back(key);
-  }
-  while (order_.size() > capacity_) {
-    services_.erase(order_.front());
-    order_.pop_front();
+    if (!services_.try_emplace(key, service).second) continue;
+    if (order_.size() < capacity_) {
+      order_.push_back(key);
+    } else {
+      services_.erase(order_[next_]);
+      order_[next_] = key;
+      next_ = (next_ + 1) % capacity_;
+    }
   }
 }
 
