@@ -73,6 +73,9 @@ std::string_view ProtocolOfPath(std::string_view path) {
   return "xray_api";
 }
 
+// The same for a request target (the path and its query string).
+std::string_view ProtocolOfTarget(std::string_view target) { return ProtocolOfPath(target.substr(0, target.find('?'))); }
+
 absl::Status CheckKey(const auth::ApiKeyRegistry& keys, const HttpRequest& request, auth::KeyScope scope) {
   std::optional<std::string_view> key;
   if (auto it = request.find("x-honeycomb-team"); it != request.end()) {
@@ -181,11 +184,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   http_options.max_connections = options.max_connections;
   http_options.max_ingest_lag_ms = options.max_ingest_lag_ms;
   http_options.is_ingest = [](std::string_view target) {
-    const std::string_view protocol = ProtocolOfPath(target.substr(0, target.find('?')));
+    const std::string_view protocol = ProtocolOfTarget(target);
     return protocol == "otlp_http" || protocol == "honeycomb";
   };
   http_options.on_shed = [](std::string_view target) {
-    metrics::RequestsShed(ProtocolOfPath(target.substr(0, target.find('?')))).Increment();
+    metrics::RequestsShed(ProtocolOfTarget(target)).Increment();
   };
   std::optional<std::pair<std::string, std::string>> tls_pem;  // certificate chain, key
   if (!options.tls_cert.empty() || !options.tls_key.empty()) {
