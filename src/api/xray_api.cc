@@ -334,47 +334,6 @@ void XrayApi::PutTelemetryRecords(const Json& body, HttpReply& reply, const Http
 
 // --- traces out -----------------------------------------------------------------------------
 
-absl::StatusOr<xray::XrayTrace> XrayApi::LoadTrace(const model::TraceId& id) {
-  auto events = store_.FindTrace(id);
-  if (!events.ok()) return events.status();
-  return xray::BuildXrayTrace(id, *events);
-}
-
-absl::StatusOr<std::vector<xray::XrayTrace>> XrayApi::LoadTraces(const std::vector<model::TraceId>& ids) {
-  auto events = store_.FindTraces(ids);
-  if (!events.ok()) return events.status();
-  std::vector<xray::XrayTrace> traces;
-  traces.reserve(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) traces.push_back(xray::BuildXrayTrace(ids[i], (*events)[i]));
-  return traces;
-}
-
-absl::StatusOr<std::vector<model::TraceId>> XrayApi::CandidateTraces(double start, double end, size_t limit,
-                                                                    const store::TraceHint& hint) {
-  query::QuerySpec spec;
-  spec.calculations = {query::Calculation{query::CalculationOp::kCount, ""}};
-  spec.filters = {query::Filter{"trace.parent_id", query::FilterOp::kDoesNotExist, {}}};
-  spec.breakdowns = {"trace.trace_id"};
-  spec.start_time = static_cast<int64_t>(std::floor(start));
-  spec.end_time = std::max<int64_t>(spec.start_time + 1, static_cast<int64_t>(std::ceil(end)));
-  spec.time_range = spec.end_time - spec.start_time;
-  spec.granularity = spec.time_range;
-  spec.limit = static_cast<int>(limit);
-  query::QueryOptions options;
-  options.series = false;
-  options.traces = hint;
-  auto result = query::ExecuteQuery(store_, spec, options);
-  if (!result.ok()) return result.status();
-  std::vector<model::TraceId> ids;
-  for (const query::ResultRow& row : result->results) {
-    if (row.group.empty()) continue;
-    if (auto id = model::TraceId::FromHex(row.group[0].string_value)) ids.push_back(*id);
-  }
-  // X-Ray ids begin with their epoch second: newest first, and a stable order for paging.
-  std::sort(ids.begin(), ids.end(), [](const model::TraceId& a, const model::TraceId& b) { return b < a; });
-  return ids;
-}
-
 xray::FilterExpression::GroupLookup XrayApi::Groups() const {
   return [this](std::string_view, std::string_view value) -> std::optional<std::string> {
     auto group = config_.FindGroup(value);
@@ -389,20 +348,6 @@ absl::StatusOr<xray::FilterExpression> XrayApi::GroupFilter(const Json& body) {
   auto found = config_.FindGroup(group);
   if (!found) return absl::InvalidArgumentError(StrCat("group '", group, "' does not exist"));
   return xray::FilterExpression::Parse(found->filter_expression);
-}
-
-absl::StatusOr<std::vector<xray::XrayTrace>> XrayApi::MatchingTraces(double start, double end,
-                                                                     const xray::FilterExpression& filter) {
-  auto ids = CandidateTraces(start, end, options_.max_graph_traces, filter.Hint());
-  if (!ids.ok()) return ids.status();
-  auto loaded = LoadTraces(*ids);
-  if (!loaded.ok()) return loaded.status();
-  std::vector<xray::XrayTrace> traces;
-  auto groups = Groups();
-  for (xray::XrayTrace& trace : *loaded) {
-    if (!trace.nodes.empty() && filter.Matches(trace, groups)) traces.push_back(std::move(trace));
-  }
-  return traces;
 }
 
 void XrayApi::BatchGetTraces(const Json& body, HttpReply& reply, const HttpRequest& request) {
@@ -420,7 +365,7 @@ void XrayApi::BatchGetTraces(const Json& body, HttpReply& reply, const HttpReque
       unprocessed.push_back(text);
       continue;
     }
-    auto trace = LoadTrace(*id);
+    auto trace = xray::LoadTrace(store_, *id);
     if (!trace.ok()) return reply(XrayError(request, trace.status()));
     if (trace->nodes.empty()) {
       unprocessed.push_back(text);
@@ -450,14 +395,14 @@ void XrayApi::GetTraceSummaries(const Json& body, HttpReply& reply, const HttpRe
     if (!end || *end != '\0') return reply(XrayError(request, absl::InvalidArgumentError("NextToken: not one Waggle gave")));
   }
   constexpr size_t kMaxCandidates = 20000;
-  auto ids = CandidateTraces(range->first, range->second, kMaxCandidates, filter->Hint());
+  auto ids = xray::CandidateTraces(store_, range->first, range->second, kMaxCandidates, filter->Hint());
   if (!ids.ok()) return reply(XrayError(request, ids.status()));
   Json summaries = Json::array();
   auto groups = Groups();
   size_t at = std::min(offset, ids->size());
   const size_t stop = std::min(ids->size(), at + options_.traces_per_page);
   const size_t processed = stop - at;
-  auto traces = LoadTraces(std::vector<model::TraceId>(ids->begin() + static_cast<ptrdiff_t>(at),
+  auto traces = xray::LoadTraces(store_, std::vector<model::TraceId>(ids->begin() + static_cast<ptrdiff_t>(at),
                                                        ids->begin() + static_cast<ptrdiff_t>(stop)));
   if (!traces.ok()) return reply(XrayError(request, traces.status()));
   for (const xray::XrayTrace& trace : *traces) {
@@ -481,7 +426,7 @@ void XrayApi::GetTraceGraph(const Json& body, HttpReply& reply, const HttpReques
   for (const Json& id_json : *ids) {
     auto id = id_json.is_string() ? xray::ParseXrayTraceId(id_json.get<std::string>()) : std::nullopt;
     if (!id) return reply(XrayError(request, absl::InvalidArgumentError(StrCat("TraceIds: '", id_json.dump(), "' is not an X-Ray trace id"))));
-    auto trace = LoadTrace(*id);
+    auto trace = xray::LoadTrace(store_, *id);
     if (!trace.ok()) return reply(XrayError(request, trace.status()));
     if (trace->nodes.empty()) continue;
     start = traces.empty() ? trace->start : std::min(start, trace->start);
@@ -498,7 +443,7 @@ void XrayApi::GetServiceGraph(const Json& body, HttpReply& reply, const HttpRequ
   if (!range.ok()) return reply(XrayError(request, range.status()));
   auto filter = GroupFilter(body);
   if (!filter.ok()) return reply(XrayError(request, filter.status()));
-  auto traces = MatchingTraces(range->first, range->second, *filter);
+  auto traces = xray::MatchingTraces(store_, range->first, range->second, *filter, Groups(), options_.max_graph_traces);
   if (!traces.ok()) return reply(XrayError(request, traces.status()));
   std::vector<const xray::XrayTrace*> pointers;
   for (const auto& t : *traces) pointers.push_back(&t);
@@ -524,7 +469,7 @@ void XrayApi::GetTimeSeriesServiceStatistics(const Json& body, HttpReply& reply,
   if (period < 60 || period % 60 != 0) {
     return reply(XrayError(request, absl::InvalidArgumentError("Period: a multiple of 60 seconds")));
   }
-  auto traces = MatchingTraces(range->first, range->second, *group);
+  auto traces = xray::MatchingTraces(store_, range->first, range->second, *group, Groups(), options_.max_graph_traces);
   if (!traces.ok()) return reply(XrayError(request, traces.status()));
   std::vector<const xray::XrayTrace*> pointers;
   auto groups = Groups();

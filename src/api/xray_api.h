@@ -22,6 +22,7 @@
 #include "xray/filter_expression.h"
 #include "xray/sampling_targets.h"
 #include "xray/segment_ingest.h"
+#include "xray/trace_search.h"
 #include "xray/sigv4.h"
 #include "xray/trace_view.h"
 #include "xray/xray_config.h"
@@ -82,16 +83,7 @@ class XrayApi {
   void GetSamplingStatisticSummaries(const Json& body, HttpReply& reply, const HttpRequest& request);
   void GetEncryptionConfig(const Json& body, HttpReply& reply, const HttpRequest& request);
 
-  // Root spans that started in [start, end), as trace ids, newest X-Ray ids first.
-  // Root spans' traces in [start, end], newest first; `hint` (from the filter the caller then
-  // applies) lets the store skip traces that cannot match.
-  absl::StatusOr<std::vector<model::TraceId>> CandidateTraces(double start, double end, size_t limit,
-                                                              const store::TraceHint& hint);
-  absl::StatusOr<xray::XrayTrace> LoadTrace(const model::TraceId& id);
-  absl::StatusOr<std::vector<xray::XrayTrace>> LoadTraces(const std::vector<model::TraceId>& ids);
   xray::FilterExpression::GroupLookup Groups() const;
-  // The traces of [start, end) matching `filter`, at most max_graph_traces.
-  absl::StatusOr<std::vector<xray::XrayTrace>> MatchingTraces(double start, double end, const xray::FilterExpression& filter);
   absl::StatusOr<xray::FilterExpression> GroupFilter(const Json& body);
 
   void WorkerLoop();

@@ -9,6 +9,7 @@
 
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "query/scheduler.h"
 #include "query/value_column.h"
 #include "query/value_distribution.h"
 
@@ -294,7 +295,7 @@ absl::StatusOr<BubbleUpResult> ExecuteBubbleUp(store::Store& store, const QueryS
   const size_t threads = static_cast<size_t>(std::max(1, std::min<int>(options.threads, static_cast<int>(units.size()))));
   std::vector<Partial> partials(threads);
   auto run = [&](auto work) {
-    return ForEachUnit(units.size(), static_cast<int>(threads), options.cancelled, options.deadline, "BubbleUp",
+    return QueryScheduler::Shared().ForEach(units.size(), static_cast<int>(threads), options.cancelled, options.deadline, "BubbleUp",
                        [&](size_t unit, size_t thread) { return work(unit, partials[thread]); });
   };
 

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "query/query_spec.h"
+#include "query/row_selector.h"
 #include "query/value_column.h"
 #include "store/store.h"
 
@@ -83,49 +84,6 @@ struct QueryOptions {
   const std::atomic<bool>* cancelled = nullptr;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
-
-// A filter literal as it compares: a string that reads as a number or a bool compares as
-// one with numbers or bools, and as text with strings.
-struct PreparedLiteral {
-  bool is_number = false;
-  double number = 0;
-  bool is_bool = false;
-  bool boolean = false;
-  bool is_string = false;  // the literal was a string (compare text with strings)
-  std::string text;
-};
-PreparedLiteral PrepareLiteral(const Literal& literal);
-
-// The rows of a scan unit that a spec's time range and filters select, shared by the
-// aggregating executor and by engines beside it (BubbleUp). Filters that rule a unit out from
-// its column ranges or string dictionaries are checked before any row is read.
-struct PreparedFilter;
-class RowSelector {
- public:
-  explicit RowSelector(const QuerySpec& spec);
-  ~RowSelector();
-  RowSelector(RowSelector&&) noexcept;
-
-  // nullopt when the unit holds no such row (known without reading rows). A unit inside the
-  // time range reads its start times only when `need_times`.
-  absl::StatusOr<std::optional<std::vector<uint32_t>>> Select(BlockColumns& block, bool need_times) const;
-
-  int64_t start_ns() const { return start_ns_; }
-  int64_t end_ns() const { return end_ns_; }
-
- private:
-  const QuerySpec* spec_;
-  std::vector<PreparedFilter> filters_;
-  int64_t start_ns_ = 0;
-  int64_t end_ns_ = 0;
-};
-
-// Runs `work(unit, thread)` for units 0..units-1 on up to `threads` threads (thread 0 is the
-// caller's), checking cancellation and the deadline between units and stopping at the first
-// error, which it returns. `what` names the work in those errors ("the query").
-absl::Status ForEachUnit(size_t units, int threads, const std::atomic<bool>* cancelled,
-                         std::chrono::steady_clock::time_point deadline, std::string_view what,
-                         const std::function<absl::Status(size_t unit, size_t thread)>& work);
 
 absl::StatusOr<QueryResult> ExecuteQuery(store::Store& store, const QuerySpec& spec, const QueryOptions& options);
 

@@ -1,8 +1,12 @@
 #include "query/value_column.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include <xxhash.h>
 
 #include "common/status_macros.h"
+#include "common/strings.h"
 #include "model/event.h"
 #include "model/event_schema.h"
 #include "query/query_spec.h"
@@ -32,6 +36,65 @@ std::string_view StringAt(const ColumnValues& v, size_t row) {
 }
 
 }  // namespace
+
+std::string FormatNumber(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 9e15) return StrCat(static_cast<int64_t>(v));
+  return StrCat(v);
+}
+
+std::string TextOf(const CellValue& v) {
+  switch (v.type) {
+    case ValueType::kString: return std::string(v.s);
+    case ValueType::kInt: return StrCat(v.i);
+    case ValueType::kDouble: return FormatNumber(v.d);
+    case ValueType::kBool: return v.i ? "true" : "false";
+    case ValueType::kAbsent: break;
+  }
+  return "";
+}
+
+uint64_t HashValue(const CellValue& v) {
+  switch (v.type) {
+    case ValueType::kString: return XXH3_64bits_withSeed(v.s.data(), v.s.size(), 3);
+    case ValueType::kDouble: {
+      // An integral double equals the same int: count them as one value.
+      if (v.d == std::floor(v.d) && std::fabs(v.d) < 9e18) {
+        int64_t i = static_cast<int64_t>(v.d);
+        return XXH3_64bits_withSeed(&i, sizeof(i), 1);
+      }
+      return XXH3_64bits_withSeed(&v.d, sizeof(v.d), 2);
+    }
+    case ValueType::kInt: return XXH3_64bits_withSeed(&v.i, sizeof(v.i), 1);
+    case ValueType::kBool: return XXH3_64bits_withSeed(&v.i, sizeof(v.i), 4);
+    case ValueType::kAbsent: break;
+  }
+  return 0;
+}
+
+void AppendGroupKey(const CellValue& v, std::string& key) {
+  key.push_back(static_cast<char>(v.type));
+  switch (v.type) {
+    case ValueType::kString:
+      key.append(v.s);
+      key.push_back('\0');
+      break;
+    case ValueType::kDouble:
+      if (v.d == std::floor(v.d) && std::fabs(v.d) < 9e18) {
+        key.back() = static_cast<char>(ValueType::kInt);
+        const auto i = static_cast<int64_t>(v.d);
+        key.append(reinterpret_cast<const char*>(&i), sizeof(i));
+      } else {
+        key.append(reinterpret_cast<const char*>(&v.d), sizeof(v.d));
+      }
+      break;
+    case ValueType::kInt:
+    case ValueType::kBool:
+      key.append(reinterpret_cast<const char*>(&v.i), sizeof(v.i));
+      break;
+    case ValueType::kAbsent:
+      break;
+  }
+}
 
 bool IsFixedField(std::string_view name) { return model::FindHoneycombSpanField(name) != nullptr; }
 

@@ -37,7 +37,49 @@ struct ValueColumn {
   double Number(size_t row) const {
     return types[row] == ValueType::kDouble ? doubles[row] : static_cast<double>(ints[row]);
   }
+  // The row's value when it is a number (int or double; not a bool), in one branch on type.
+  bool NumberAt(size_t row, double& value) const {
+    switch (types[row]) {
+      case ValueType::kInt: value = static_cast<double>(ints[row]); return true;
+      case ValueType::kDouble: value = doubles[row]; return true;
+      default: return false;
+    }
+  }
 };
+
+// One value as filters, group keys and COUNT_DISTINCT see it.
+struct CellValue {
+  ValueType type = ValueType::kAbsent;
+  int64_t i = 0;
+  double d = 0;
+  std::string_view s;
+
+  double Number() const { return type == ValueType::kDouble ? d : static_cast<double>(i); }
+  bool IsNumber() const { return type == ValueType::kInt || type == ValueType::kDouble; }
+};
+
+inline CellValue ValueAt(const ValueColumn& c, size_t row) {
+  CellValue v;
+  v.type = c.types[row];
+  switch (v.type) {
+    case ValueType::kInt:
+    case ValueType::kBool: v.i = c.ints[row]; break;
+    case ValueType::kDouble: v.d = c.doubles[row]; break;
+    case ValueType::kString: v.s = c.strings[row]; break;
+    case ValueType::kAbsent: break;
+  }
+  return v;
+}
+
+// A value as text ("404", "true", "1.5"), as string filters compare it.
+std::string TextOf(const CellValue& v);
+// "404" for 404.0: numbers as Honeycomb prints them.
+std::string FormatNumber(double v);
+// A value's hash for COUNT_DISTINCT: an integral double hashes as the same int.
+uint64_t HashValue(const CellValue& v);
+// Appends a group key of the value: its type and bytes (404.0 and 404 are one group, as in
+// COUNT_DISTINCT), the same from every unit and from counts a store made.
+void AppendGroupKey(const CellValue& v, std::string& key);
 
 // The physical columns of a unit that could hold a field name.
 struct ColumnSources {

@@ -1,0 +1,261 @@
+#include "query/row_selector.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "common/status_macros.h"
+#include "common/strings.h"
+
+namespace waggle::query {
+
+struct PreparedFilter {
+  const Filter* filter;
+  std::vector<PreparedLiteral> values;
+};
+
+namespace {
+
+constexpr int64_t kNanosPerSecond = 1000000000;
+
+std::optional<double> ParseNumber(std::string_view s) {
+  s = TrimAsciiWhitespace(s);
+  if (s.empty()) return std::nullopt;
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+PreparedLiteral PrepareLiteral(const Literal& l) {
+  PreparedLiteral p;
+  if (const auto* s = std::get_if<std::string>(&l)) {
+    p.is_string = true;
+    p.text = *s;
+    if (auto n = ParseNumber(*s)) p.is_number = true, p.number = *n;
+    if (*s == "true" || *s == "false") p.is_bool = true, p.boolean = *s == "true";
+  } else if (const auto* i = std::get_if<int64_t>(&l)) {
+    p.is_number = true, p.number = static_cast<double>(*i), p.text = StrCat(*i);
+  } else if (const auto* d = std::get_if<double>(&l)) {
+    p.is_number = true, p.number = *d, p.text = FormatNumber(*d);
+  } else if (const auto* b = std::get_if<bool>(&l)) {
+    p.is_bool = true, p.boolean = *b, p.text = *b ? "true" : "false";
+  }
+  return p;
+}
+
+namespace {
+
+bool Equal(const CellValue& v, const PreparedLiteral& l) {
+  switch (v.type) {
+    case ValueType::kInt:
+    case ValueType::kDouble:
+      return l.is_number && v.Number() == l.number;
+    case ValueType::kBool:
+      if (l.is_bool) return (v.i != 0) == l.boolean;
+      return l.is_number && static_cast<double>(v.i) == l.number;
+    case ValueType::kString:
+      if (l.is_string) return v.s == l.text;
+      if (l.is_number) {
+        auto n = ParseNumber(v.s);
+        return n && *n == l.number;
+      }
+      return l.is_bool && v.s == l.text;
+    case ValueType::kAbsent:
+      break;
+  }
+  return false;
+}
+
+// <0, 0, >0, or nullopt when the two cannot be ordered.
+std::optional<int> Compare(const CellValue& v, const PreparedLiteral& l) {
+  auto cmp = [](double a, double b) { return a < b ? -1 : (a > b ? 1 : 0); };
+  if (v.IsNumber()) {
+    if (l.is_number) return cmp(v.Number(), l.number);
+    return std::nullopt;
+  }
+  if (v.type == ValueType::kString) {
+    if (l.is_number) {
+      if (auto n = ParseNumber(v.s)) return cmp(*n, l.number);
+    }
+    if (l.is_string) return v.s < l.text ? -1 : (v.s > l.text ? 1 : 0);
+  }
+  return std::nullopt;
+}
+
+bool Matches(const CellValue& v, const PreparedFilter& f) {
+  const FilterOp op = f.filter->op;
+  if (v.type == ValueType::kAbsent) {
+    // Negations hold for events without the field, as in Honeycomb.
+    return op == FilterOp::kDoesNotExist || op == FilterOp::kNotEquals || op == FilterOp::kDoesNotStartWith ||
+           op == FilterOp::kDoesNotEndWith || op == FilterOp::kDoesNotContain || op == FilterOp::kNotIn;
+  }
+  auto text_test = [&](auto test) {
+    if (v.type == ValueType::kString) return test(v.s, f.values[0].text);
+    const std::string t = TextOf(v);
+    return test(std::string_view(t), f.values[0].text);
+  };
+  switch (op) {
+    case FilterOp::kExists: return true;
+    case FilterOp::kDoesNotExist: return false;
+    case FilterOp::kEquals: return Equal(v, f.values[0]);
+    case FilterOp::kNotEquals: return !Equal(v, f.values[0]);
+    case FilterOp::kIn:
+    case FilterOp::kNotIn: {
+      bool any = std::any_of(f.values.begin(), f.values.end(), [&](const PreparedLiteral& l) { return Equal(v, l); });
+      return op == FilterOp::kIn ? any : !any;
+    }
+    case FilterOp::kGreater: { auto c = Compare(v, f.values[0]); return c && *c > 0; }
+    case FilterOp::kGreaterOrEqual: { auto c = Compare(v, f.values[0]); return c && *c >= 0; }
+    case FilterOp::kLess: { auto c = Compare(v, f.values[0]); return c && *c < 0; }
+    case FilterOp::kLessOrEqual: { auto c = Compare(v, f.values[0]); return c && *c <= 0; }
+    case FilterOp::kStartsWith: return text_test([](std::string_view s, const std::string& p) { return s.starts_with(p); });
+    case FilterOp::kDoesNotStartWith: return !text_test([](std::string_view s, const std::string& p) { return s.starts_with(p); });
+    case FilterOp::kEndsWith: return text_test([](std::string_view s, const std::string& p) { return s.ends_with(p); });
+    case FilterOp::kDoesNotEndWith: return !text_test([](std::string_view s, const std::string& p) { return s.ends_with(p); });
+    case FilterOp::kContains: return text_test([](std::string_view s, const std::string& p) { return s.find(p) != std::string_view::npos; });
+    case FilterOp::kDoesNotContain: return !text_test([](std::string_view s, const std::string& p) { return s.find(p) != std::string_view::npos; });
+  }
+  return false;
+}
+
+// Sets match[row] for the rows of `rows`.
+void EvaluateFilter(const ValueColumn& column, const PreparedFilter& f, const std::vector<uint32_t>& rows,
+                    std::vector<uint8_t>& match) {
+  if (column.dictionary != nullptr) {
+    // Each distinct string once, then every row by its code.
+    const auto& dict = column.dictionary->dictionary;
+    std::vector<uint8_t> by_code(dict.size() + 1);
+    by_code[0] = Matches(CellValue{}, f);
+    for (size_t i = 0; i < dict.size(); ++i) {
+      by_code[i + 1] = Matches(CellValue{ValueType::kString, 0, 0, dict[i]}, f);
+    }
+    const auto& codes = column.dictionary->codes;
+    for (uint32_t row : rows) match[row] = by_code[column.types[row] == ValueType::kAbsent ? 0 : codes[row]];
+    return;
+  }
+  for (uint32_t row : rows) match[row] = Matches(ValueAt(column, row), f);
+}
+
+// Whether a unit may hold a row matching the filter, from what is known without reading it.
+bool UnitMayMatch(const BlockColumns& block, const PreparedFilter& f) {
+  const FilterOp op = f.filter->op;
+  const bool needs_value = op == FilterOp::kEquals || op == FilterOp::kGreater || op == FilterOp::kGreaterOrEqual ||
+                           op == FilterOp::kLess || op == FilterOp::kLessOrEqual || op == FilterOp::kExists ||
+                           op == FilterOp::kStartsWith || op == FilterOp::kEndsWith || op == FilterOp::kContains ||
+                           op == FilterOp::kIn;
+  if (!needs_value) return true;
+  const ColumnSources sources = block.Sources(f.filter->column);
+  if (sources.attributes.empty() && !sources.fixed) return false;  // no row has the field
+  // Numeric comparisons against int columns with known ranges.
+  if (f.values.size() != 1 || !f.values[0].is_number || sources.fixed) {
+    if (!(sources.fixed && f.filter->column == "duration_ms" && sources.attributes.empty() && f.values.size() == 1 &&
+          f.values[0].is_number)) {
+      return true;
+    }
+  }
+  auto range_may_match = [&](double lo, double hi) {
+    const double x = f.values[0].number;
+    switch (op) {
+      case FilterOp::kEquals: return x >= lo && x <= hi;
+      case FilterOp::kGreater: return hi > x;
+      case FilterOp::kGreaterOrEqual: return hi >= x;
+      case FilterOp::kLess: return lo < x;
+      case FilterOp::kLessOrEqual: return lo <= x;
+      default: return true;
+    }
+  };
+  if (sources.fixed) {  // duration_ms: the duration column's range, in ms
+    auto range = block.unit().IntRange(static_cast<size_t>(store::FixedColumn::kDuration));
+    if (!range) return true;
+    return range_may_match(static_cast<double>(range->first) / 1e6, static_cast<double>(range->second) / 1e6);
+  }
+  for (size_t column : sources.attributes) {
+    const auto& d = block.unit().columns()[column];
+    if (d.type != model::AttributeType::kInt) return true;
+    auto range = block.unit().IntRange(column);
+    if (!range) return true;
+    if (range_may_match(static_cast<double>(range->first), static_cast<double>(range->second))) return true;
+  }
+  return false;
+}
+
+// Whether any row of the unit can match, from the filter's string dictionary alone, when the
+// field is one string column here: a rare value (one user's id) rules out most blocks after
+// reading one column, before anything is built per row.
+absl::StatusOr<bool> DictionaryMayMatch(BlockColumns& block, const PreparedFilter& f) {
+  const ColumnSources sources = block.Sources(f.filter->column);
+  if (sources.fixed || sources.attributes.size() != 1) return true;
+  const size_t column = sources.attributes[0];
+  if (block.unit().columns()[column].type != model::AttributeType::kString) return true;
+  if (Matches(CellValue{}, f)) return true;  // rows without the field match
+  ASSIGN_OR_RETURN(const store::ColumnValues* values, block.Physical(column));
+  for (std::string_view entry : values->dictionary) {
+    if (Matches(CellValue{ValueType::kString, 0, 0, entry}, f)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+RowSelector::RowSelector(const QuerySpec& spec)
+    : spec_(&spec), start_ns_(spec.start_time * kNanosPerSecond), end_ns_(spec.end_time * kNanosPerSecond) {
+  for (const Filter& f : spec.filters) {
+    PreparedFilter p{&f, {}};
+    for (const Literal& l : f.values) p.values.push_back(PrepareLiteral(l));
+    if (p.values.empty()) p.values.emplace_back();
+    filters_.push_back(std::move(p));
+  }
+}
+
+RowSelector::~RowSelector() = default;
+RowSelector::RowSelector(RowSelector&&) noexcept = default;
+
+absl::StatusOr<std::optional<std::vector<uint32_t>>> RowSelector::Select(BlockColumns& block, bool need_times) const {
+  const store::ScanUnit& unit = block.unit();
+  if (unit.max_time() < start_ns_ || unit.min_time() >= end_ns_) return std::nullopt;
+  RETURN_IF_NOT_OK(unit.Load());
+  if (!spec_->filter_or) {
+    for (const PreparedFilter& f : filters_) {
+      if (!UnitMayMatch(block, f)) return std::nullopt;
+    }
+    for (const PreparedFilter& f : filters_) {
+      ASSIGN_OR_RETURN(const bool may_match, DictionaryMayMatch(block, f));
+      if (!may_match) return std::nullopt;
+    }
+  }
+  const uint32_t rows = unit.rows();
+  const bool inside = unit.min_time() >= start_ns_ && unit.max_time() < end_ns_;
+  const std::vector<int64_t>* times = nullptr;
+  if (!inside || need_times) {
+    ASSIGN_OR_RETURN(times, block.Times());
+  }
+  std::vector<uint32_t> selected;
+  selected.reserve(rows);
+  for (uint32_t row = 0; row < rows; ++row) {
+    if (inside || ((*times)[row] >= start_ns_ && (*times)[row] < end_ns_)) selected.push_back(row);
+  }
+  if (!filters_.empty() && !selected.empty()) {
+    std::vector<uint8_t> match(rows, 0);
+    if (spec_->filter_or) {
+      std::vector<uint8_t> any(rows, 0);
+      for (const PreparedFilter& f : filters_) {
+        ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(f.filter->column));
+        EvaluateFilter(*column, f, selected, match);
+        for (uint32_t row : selected) any[row] |= match[row];
+      }
+      std::erase_if(selected, [&](uint32_t row) { return !any[row]; });
+    } else {
+      for (const PreparedFilter& f : filters_) {
+        ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(f.filter->column));
+        EvaluateFilter(*column, f, selected, match);
+        std::erase_if(selected, [&](uint32_t row) { return !match[row]; });
+        if (selected.empty()) break;
+      }
+    }
+  }
+  return selected;
+}
+
+}  // namespace waggle::query
