@@ -65,12 +65,37 @@ std::vector<GroupValue> GroupValuesOf(const std::vector<const ValueColumn*>& bre
 // partial.group_of[i]: the group of selected[i].
 absl::Status AssignGroups(const Plan& plan, BlockColumns& block, const std::vector<uint32_t>& selected, Partial& partial) {
   const QuerySpec& spec = *plan.spec;
+  std::vector<uint32_t>& group_of = partial.group_of;
+  group_of.resize(selected.size());
+  if (spec.breakdowns.size() == 1) {
+    // One string column: groups by the stored codes, one lookup per distinct value of the
+    // block, without building a ValueColumn.
+    ASSIGN_OR_RETURN(const std::optional<StringCodesView> strings, block.StringCodes(spec.breakdowns[0]));
+    if (strings) {
+      const store::ColumnValues& values = *strings->values;
+      std::vector<int64_t> by_code(values.dictionary.size() + 1, -1);
+      std::string key;
+      for (size_t i = 0; i < selected.size(); ++i) {
+        const uint32_t code = values.codes[selected[i]];
+        if (by_code[code] < 0) {
+          GroupValue value;
+          if (code != 0 || strings->zero_is_empty) {
+            value.type = ValueType::kString;
+            if (code != 0) value.string_value = std::string(values.dictionary[code - 1]);
+          }
+          key.clear();
+          AppendGroupKey(CellValue{value.type, 0, 0, value.string_value}, key);
+          by_code[code] = GroupFor(plan, partial, key, [&] { return std::vector<GroupValue>{value}; });
+        }
+        group_of[i] = static_cast<uint32_t>(by_code[code]);
+      }
+      return absl::OkStatus();
+    }
+  }
   std::vector<const ValueColumn*> breakdowns(spec.breakdowns.size());
   for (size_t b = 0; b < spec.breakdowns.size(); ++b) {
     ASSIGN_OR_RETURN(breakdowns[b], block.Column(spec.breakdowns[b]));
   }
-  std::vector<uint32_t>& group_of = partial.group_of;
-  group_of.resize(selected.size());
   if (breakdowns.empty()) {
     const uint32_t g = GroupFor(plan, partial, "", [] { return std::vector<GroupValue>(); });
     std::fill(group_of.begin(), group_of.end(), g);

@@ -138,6 +138,73 @@ void EvaluateFilter(const ValueColumn& column, const PreparedFilter& f, const st
   for (uint32_t row : rows) match[row] = Matches(ValueAt(column, row), f);
 }
 
+// A numeric comparison (= != > >= < <=) against a number over a stored numeric column: what
+// Compare and Equal decide for a number and a numeric literal, in a typed loop.
+void CompareNumbers(const NumericView& view, FilterOp op, double x, bool absent_matches,
+                    const std::vector<uint32_t>& rows, std::vector<uint8_t>& match) {
+  auto run = [&](auto test) {
+    auto loop = [&](auto value_at) {
+      if (view.present->empty()) {
+        for (uint32_t row : rows) match[row] = test(value_at(row));
+      } else {
+        for (uint32_t row : rows) match[row] = view.Has(row) ? test(value_at(row)) : absent_matches;
+      }
+    };
+    if (view.ints == nullptr) return loop([&](uint32_t row) { return view.doubles[row]; });
+    if (view.divisor == 1) return loop([&](uint32_t row) { return static_cast<double>(view.ints[row]); });
+    loop([&](uint32_t row) { return static_cast<double>(view.ints[row]) / view.divisor; });
+  };
+  switch (op) {
+    case FilterOp::kEquals: return run([x](double v) { return v == x; });
+    case FilterOp::kNotEquals: return run([x](double v) { return v != x; });
+    case FilterOp::kGreater: return run([x](double v) { return v > x; });
+    case FilterOp::kGreaterOrEqual: return run([x](double v) { return v >= x; });
+    case FilterOp::kLess: return run([x](double v) { return v < x; });
+    case FilterOp::kLessOrEqual: return run([x](double v) { return v <= x; });
+    default: return;
+  }
+}
+
+// A filter on a field held in one stored column of the unit (BlockColumns::StringCodes and
+// Numbers), evaluated without building a ValueColumn: strings once per dictionary entry and
+// rows by code, numeric comparisons in a typed loop. False when the field is not held that
+// way or the filter is not one of those (the caller then builds the column).
+absl::StatusOr<bool> EvaluateOnStored(BlockColumns& block, const PreparedFilter& f, const std::vector<uint32_t>& rows,
+                                      std::vector<uint8_t>& match) {
+  const bool absent_matches = Matches(CellValue{}, f);
+  ASSIGN_OR_RETURN(const std::optional<StringCodesView> strings, block.StringCodes(f.filter->column));
+  if (strings) {
+    const store::ColumnValues& values = *strings->values;
+    std::vector<uint8_t> by_code(values.dictionary.size() + 1);
+    by_code[0] = strings->zero_is_empty ? Matches(CellValue{ValueType::kString, 0, 0, ""}, f) : absent_matches;
+    for (size_t i = 0; i < values.dictionary.size(); ++i) {
+      by_code[i + 1] = Matches(CellValue{ValueType::kString, 0, 0, values.dictionary[i]}, f);
+    }
+    for (uint32_t row : rows) match[row] = by_code[values.codes[row]];
+    return true;
+  }
+  const FilterOp op = f.filter->op;
+  const bool numeric_compare =
+      f.values.size() == 1 && f.values[0].is_number &&
+      (op == FilterOp::kEquals || op == FilterOp::kNotEquals || op == FilterOp::kGreater ||
+       op == FilterOp::kGreaterOrEqual || op == FilterOp::kLess || op == FilterOp::kLessOrEqual);
+  if (!numeric_compare) return false;
+  ASSIGN_OR_RETURN(const std::optional<NumericView> numbers, block.Numbers(f.filter->column));
+  if (!numbers) return false;
+  CompareNumbers(*numbers, op, f.values[0].number, absent_matches, rows, match);
+  return true;
+}
+
+// Sets match[row] for the rows of `rows`, on the stored column when the field is one.
+absl::Status EvaluateFilter(BlockColumns& block, const PreparedFilter& f, const std::vector<uint32_t>& rows,
+                            std::vector<uint8_t>& match) {
+  ASSIGN_OR_RETURN(const bool done, EvaluateOnStored(block, f, rows, match));
+  if (done) return absl::OkStatus();
+  ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(f.filter->column));
+  EvaluateFilter(*column, f, rows, match);
+  return absl::OkStatus();
+}
+
 // Whether a unit may hold a row matching the filter, from what is known without reading it.
 bool UnitMayMatch(const BlockColumns& block, const PreparedFilter& f) {
   const FilterOp op = f.filter->op;
@@ -241,15 +308,13 @@ absl::StatusOr<std::optional<std::vector<uint32_t>>> RowSelector::Select(BlockCo
     if (spec_->filter_or) {
       std::vector<uint8_t> any(rows, 0);
       for (const PreparedFilter& f : filters_) {
-        ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(f.filter->column));
-        EvaluateFilter(*column, f, selected, match);
+        RETURN_IF_NOT_OK(EvaluateFilter(block, f, selected, match));
         for (uint32_t row : selected) any[row] |= match[row];
       }
       std::erase_if(selected, [&](uint32_t row) { return !any[row]; });
     } else {
       for (const PreparedFilter& f : filters_) {
-        ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(f.filter->column));
-        EvaluateFilter(*column, f, selected, match);
+        RETURN_IF_NOT_OK(EvaluateFilter(block, f, selected, match));
         std::erase_if(selected, [&](uint32_t row) { return !match[row]; });
         if (selected.empty()) break;
       }

@@ -270,6 +270,61 @@ absl::Status BlockColumns::FillFixed(const std::string& name, ValueColumn& out, 
   return absl::OkStatus();
 }
 
+// The fixed field of `name` when it has no attribute of the name here and applies to every
+// row of the unit (known from the annotation types' range), else null.
+const model::HoneycombSpanField* BlockColumns::WholeFixedField(const std::string& name, const ColumnSources& sources) const {
+  if (!sources.fixed || !sources.attributes.empty()) return nullptr;
+  const model::HoneycombSpanField* field = model::FindHoneycombSpanField(name);
+  if (field == nullptr || field->source == FixedColumn::kCount) return nullptr;
+  const auto annotations = unit_.IntRange(Index(FixedColumn::kAnnotationType));
+  if (!annotations) return nullptr;
+  for (int64_t t = annotations->first; t <= annotations->second; ++t) {
+    if (t < 0 || t > 16 || !model::Applies(field->applies, static_cast<AnnotationType>(t))) return nullptr;
+  }
+  return field;
+}
+
+absl::StatusOr<std::optional<NumericView>> BlockColumns::Numbers(const std::string& name) {
+  const ColumnSources sources = Sources(name);
+  NumericView view;
+  if (!sources.fixed && sources.attributes.size() == 1) {
+    const size_t column = sources.attributes[0];
+    const model::AttributeType type = unit_.columns()[column].type;
+    if (type != model::AttributeType::kInt && type != model::AttributeType::kDouble) return std::nullopt;
+    ASSIGN_OR_RETURN(const ColumnValues* values, Physical(column));
+    if (type == model::AttributeType::kInt) {
+      view.ints = values->ints.data();
+    } else {
+      view.doubles = values->doubles.data();
+    }
+    view.present = &values->present;
+    return view;
+  }
+  const model::HoneycombSpanField* field = WholeFixedField(name, sources);
+  if (field == nullptr || (field->derived != model::DerivedAs::kMillis && field->derived != model::DerivedAs::kInt)) {
+    return std::nullopt;
+  }
+  ASSIGN_OR_RETURN(const ColumnValues* values, Physical(Index(field->source)));
+  view.ints = values->ints.data();
+  view.divisor = field->derived == model::DerivedAs::kMillis ? 1e6 : 1;
+  static const std::vector<uint8_t> kEveryRow;
+  view.present = &kEveryRow;
+  return view;
+}
+
+absl::StatusOr<std::optional<StringCodesView>> BlockColumns::StringCodes(const std::string& name) {
+  const ColumnSources sources = Sources(name);
+  if (!sources.fixed && sources.attributes.size() == 1) {
+    if (unit_.columns()[sources.attributes[0]].type != model::AttributeType::kString) return std::nullopt;
+    ASSIGN_OR_RETURN(const ColumnValues* values, Physical(sources.attributes[0]));
+    return StringCodesView{values, false};
+  }
+  const model::HoneycombSpanField* field = WholeFixedField(name, sources);
+  if (field == nullptr || field->derived != model::DerivedAs::kString) return std::nullopt;
+  ASSIGN_OR_RETURN(const ColumnValues* values, Physical(Index(field->source)));
+  return StringCodesView{values, true};
+}
+
 absl::StatusOr<const ValueColumn*> BlockColumns::Column(const std::string& name) {
   if (auto it = columns_.find(name); it != columns_.end()) return it->second.get();
   const size_t rows = unit_.rows();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "model/event_schema.h"
 #include "store/scan_unit.h"
 
 namespace waggle::query {
@@ -87,6 +88,25 @@ struct ColumnSources {
   bool fixed = false;              // a field Waggle derives from the fixed columns
 };
 
+// A numeric field held in one stored column of a unit, for typed loops without a ValueColumn:
+// a present row's value is ints[row] / divisor (durations in ms: ns / 1e6) or doubles[row].
+struct NumericView {
+  const int64_t* ints = nullptr;
+  const double* doubles = nullptr;
+  double divisor = 1;
+  const std::vector<uint8_t>* present = nullptr;  // empty: every row has a value
+
+  bool Has(size_t row) const { return present->empty() || (*present)[row] != 0; }
+  double At(size_t row) const { return ints != nullptr ? static_cast<double>(ints[row]) / divisor : doubles[row]; }
+};
+
+// A string field held in one stored string column: values->codes index values->dictionary
+// (minus one); code 0 is an absent value, or for a fixed field (every row has one) "".
+struct StringCodesView {
+  const store::ColumnValues* values = nullptr;
+  bool zero_is_empty = false;
+};
+
 // Reads and caches the columns of one unit that a query needs.
 class BlockColumns {
  public:
@@ -96,6 +116,10 @@ class BlockColumns {
   ColumnSources Sources(const std::string& name) const;
   absl::StatusOr<const store::ColumnValues*> Physical(size_t column);
   absl::StatusOr<const ValueColumn*> Column(const std::string& name);
+  // The field as one stored column, when it is one here (nullopt: use Column): an int or
+  // double attribute alone under its name, or a fixed field that applies to every row.
+  absl::StatusOr<std::optional<NumericView>> Numbers(const std::string& name);
+  absl::StatusOr<std::optional<StringCodesView>> StringCodes(const std::string& name);
   // Start times (ns), sample rates and annotation types of every row.
   absl::StatusOr<const std::vector<int64_t>*> Times();
   absl::StatusOr<const std::vector<int64_t>*> SampleRates();
@@ -105,6 +129,7 @@ class BlockColumns {
   size_t bytes() const { return bytes_; }
 
  private:
+  const model::HoneycombSpanField* WholeFixedField(const std::string& name, const ColumnSources& sources) const;
   // `dictionary` is set to the string column the values came from, when there is one.
   absl::Status FillFixed(const std::string& name, ValueColumn& out, const store::ColumnValues** dictionary);
 

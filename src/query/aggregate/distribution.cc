@@ -7,17 +7,14 @@
 namespace waggle::query {
 
 absl::Status DistributionFunction::AddBatch(BlockColumns& block, const AggregateBatch& batch, uint64_t& bytes) const {
-  ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(this->column()));
-  for (size_t i = 0; i < batch.size; ++i) {
-    double v;
-    if (!column->NumberAt(batch.rows[i], v)) continue;
+  auto add = [&](size_t i, double v) {
     std::unique_ptr<ValueDistribution>& values = state(batch.places[i]).values;
     if (!values) values = std::make_unique<ValueDistribution>(), bytes += sizeof(ValueDistribution);
     const bool was_exact = values->exact();
     values->Add(v, batch.WeightOf(i));
     if (was_exact && values->exact()) bytes += 16;
-  }
-  return absl::OkStatus();
+  };
+  return ForEachNumber(block, column(), batch, add);
 }
 
 void DistributionFunction::Merge(char* into, char* from, bool steal) const {

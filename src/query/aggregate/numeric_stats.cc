@@ -18,10 +18,7 @@ class StatsFunction final : public PlainAggregateFunction<StatsState> {
   explicit StatsFunction(std::string column) : PlainAggregateFunction(Family::kStats, std::move(column)) {}
 
   absl::Status AddBatch(BlockColumns& block, const AggregateBatch& batch, uint64_t&) const override {
-    ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(this->column()));
-    for (size_t i = 0; i < batch.size; ++i) {
-      double v;
-      if (!column->NumberAt(batch.rows[i], v)) continue;
+    return ForEachNumber(block, column(), batch, [&](size_t i, double v) {
       StatsState& s = state(batch.places[i]);
       const double w = batch.WeightOf(i);
       if (s.weight == 0) {
@@ -32,8 +29,7 @@ class StatsFunction final : public PlainAggregateFunction<StatsState> {
       }
       s.weight += w;
       s.sum += v * w;
-    }
-    return absl::OkStatus();
+    });
   }
 
   void Merge(char* into, char* from, bool) const override {
