@@ -257,6 +257,14 @@ absl::StatusOr<bool> DictionaryMayMatch(BlockColumns& block, const PreparedFilte
   const size_t column = sources.attributes[0];
   if (block.unit().columns()[column].type != model::AttributeType::kString) return true;
   if (Matches(CellValue{}, f)) return true;  // rows without the field match
+  // Equality with strings: the block's values filter may rule it out unread.
+  const FilterOp op = f.filter->op;
+  if ((op == FilterOp::kEquals || op == FilterOp::kIn) &&
+      std::all_of(f.values.begin(), f.values.end(), [](const PreparedLiteral& l) { return l.is_string; }) &&
+      std::none_of(f.values.begin(), f.values.end(),
+                   [&](const PreparedLiteral& l) { return block.unit().MayContainString(column, l.text); })) {
+    return false;
+  }
   ASSIGN_OR_RETURN(const store::ColumnValues* values, block.Physical(column));
   for (std::string_view entry : values->dictionary) {
     if (Matches(CellValue{ValueType::kString, 0, 0, entry}, f)) return true;

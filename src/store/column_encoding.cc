@@ -305,7 +305,7 @@ absl::Status DecodeDoubles(std::string_view data, uint32_t rows, ColumnValues* o
 }
 
 void EncodeStrings(std::span<const std::string_view> values, const std::vector<uint8_t>& present,
-                   uint32_t rows, std::string* out) {
+                   uint32_t rows, std::string* out, std::vector<std::string_view>* dictionary_out) {
   ByteWriter w(out);
   // A flat map: std::unordered_map's node per distinct value was a malloc each, most of a
   // flush's time in libc on X-Ray's documents (unique text).
@@ -327,6 +327,7 @@ void EncodeStrings(std::span<const std::string_view> values, const std::vector<u
     }
   }
   if (plain) {
+    if (dictionary_out != nullptr) dictionary_out->clear();
     w.Byte(kPlain);
     EncodePresence(present, rows, values.size(), w);
     for (std::string_view v : values) w.String(v);
@@ -343,6 +344,7 @@ void EncodeStrings(std::span<const std::string_view> values, const std::vector<u
     if (present.empty() || present[r]) row_codes[r] = value_codes[next++];
   }
   PackBits(row_codes, width, out);
+  if (dictionary_out != nullptr) *dictionary_out = std::move(dictionary);
 }
 
 absl::Status DecodeStrings(std::string_view data, uint32_t rows, ColumnValues* out) {

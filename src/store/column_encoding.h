@@ -62,8 +62,10 @@ void EncodeInts(std::span<const int64_t> values, const std::vector<uint8_t>& pre
                 uint32_t rows, std::string* out, const std::string* trace_ids = nullptr);
 void EncodeDoubles(std::span<const double> values, const std::vector<uint8_t>& present,
                    uint32_t rows, std::string* out);
+// `dictionary`, when given, gets the distinct values of a dictionary-encoded column (left
+// empty when the column went plain).
 void EncodeStrings(std::span<const std::string_view> values, const std::vector<uint8_t>& present,
-                   uint32_t rows, std::string* out);
+                   uint32_t rows, std::string* out, std::vector<std::string_view>* dictionary = nullptr);
 // `bytes` holds rows * width bytes; runs of equal values are run-length encoded when that
 // is smaller (trace ids, sorted within a part, repeat once per span of the trace).
 void EncodeFixedBytes(std::string_view bytes, uint32_t width, std::string* out);

@@ -6,7 +6,7 @@
 namespace waggle::store {
 namespace {
 
-constexpr uint8_t kFooterVersion = 1;
+constexpr uint8_t kFooterVersion = 2;  // 1: no values filters
 
 ColumnDescriptor Fixed(FixedColumn column) {
   ColumnDescriptor d;
@@ -95,11 +95,12 @@ void EncodePartFooter(const PartFooter& footer, std::string* out) {
       w.Varint(c.offset);
       w.Varint(c.size);
       w.Fixed64(c.checksum);
-      w.Byte(c.has_range ? 1 : 0);
+      w.Byte((c.has_range ? 1 : 0) | (c.values_filter.empty() ? 0 : 2));
       if (c.has_range) {
         w.Fixed64(static_cast<uint64_t>(c.min));
         w.Fixed64(static_cast<uint64_t>(c.max));
       }
+      if (!c.values_filter.empty()) w.String(c.values_filter);
     }
   }
   w.String(footer.bloom_filter);
@@ -111,7 +112,8 @@ absl::StatusOr<PartFooter> DecodePartFooter(std::string_view data) {
   };
   ByteReader r(data);
   PartFooter footer;
-  if (r.Byte() != kFooterVersion) return corrupt("unknown version");
+  const uint8_t version = r.Byte();
+  if (version != kFooterVersion && version != 1) return corrupt("unknown version");
   footer.dataset = r.String();
   footer.partition = r.Signed();
   footer.rows = r.Varint();
@@ -154,11 +156,14 @@ absl::StatusOr<PartFooter> DecodePartFooter(std::string_view data) {
       if (size > UINT32_MAX) return corrupt("chunk size");
       c.size = static_cast<uint32_t>(size);
       c.checksum = r.Fixed64();
-      c.has_range = r.Byte() != 0;
+      const uint8_t flags = r.Byte();
+      if (flags > (version == 1 ? 1 : 3)) return corrupt("chunk flags");
+      c.has_range = (flags & 1) != 0;
       if (c.has_range) {
         c.min = static_cast<int64_t>(r.Fixed64());
         c.max = static_cast<int64_t>(r.Fixed64());
       }
+      if ((flags & 2) != 0) c.values_filter = r.String();
     }
   }
   footer.bloom_filter = r.String();

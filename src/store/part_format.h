@@ -7,14 +7,17 @@
 //   footer
 //   fixed32(footer size) fixed64(XXH3_64(footer)) "WGLPEND1"
 //
-//   footer := u8(version=1) string(dataset) signed(partition) varint(rows)
+//   footer := u8(version=2; 1 is read too) string(dataset) signed(partition) varint(rows)
 //             signed(min_time) signed(max_time)
 //             varint(ncolumns) column* varint(nblocks) block* string(bloom filter)
 //   column := u8(fixed column id, or 255 for an attribute) [u8(origin) u8(type) string(key)]
 //   block  := varint(rows) signed(min_time) signed(max_time) bytes16(first trace)
 //             bytes16(last trace) chunk{ncolumns}
 //   chunk  := varint(offset) varint(size; 0 = no value in this block) fixed64(XXH3_64)
-//             u8(has range) [fixed64(min) fixed64(max)]      (ints; doubles as their bits)
+//             u8(flags: 1 range, 2 values filter) [fixed64(min) fixed64(max)]
+//             [string(values filter)]
+//   (range: ints; doubles as their bits. Values filter: a Bloom filter over the distinct
+//   strings of a dictionary-encoded string chunk, store/bloom_filter.h; version 1 has none.)
 //
 // Every chunk's checksum is kept in the footer, the footer's after it: a torn or corrupt
 // file is found on open (PartReader::Verify) and never served.
@@ -69,6 +72,7 @@ struct ChunkMeta {
   bool has_range = false;
   int64_t min = 0;  // ints; for doubles, the bits of the double
   int64_t max = 0;
+  std::string values_filter;  // strings: a Bloom filter over the chunk's distinct values, or empty
 };
 
 struct BlockMeta {

@@ -9,11 +9,19 @@
 
 #include "common/strings.h"
 #include "common/status_macros.h"
+#include "store/bloom_filter.h"
 #include "store/byte_io.h"
 #include "store/column_encoding.h"
 #include "store/file_util.h"
 
 namespace waggle::store {
+namespace {
+
+// A string chunk with fewer distinct values gets no values filter: its few values are in most
+// blocks, so a filter would rarely skip one.
+constexpr size_t kMinValuesForFilter = 16;
+
+}  // namespace
 
 void PartWriter::ColumnBuilder::Clear() {
   ints.clear();
@@ -271,6 +279,7 @@ absl::Status PartWriter::FlushBlock() {
   std::string raw;
   std::vector<uint8_t> present;
   std::vector<std::string_view> views;
+  std::vector<std::string_view> dictionary;
   for (size_t i = 0; i < footer_.columns.size(); ++i) {
     const ColumnDescriptor& column = footer_.columns[i];
     ColumnBuilder& b = builders_[i];
@@ -311,7 +320,14 @@ absl::Status PartWriter::FlushBlock() {
           views.emplace_back(b.string_bytes.data() + begin, end - begin);
           begin = end;
         }
-        EncodeStrings(views, present, rows, &raw);
+        EncodeStrings(views, present, rows, &raw, &dictionary);
+        // Equality filters on values of many blocks (one user's id) skip this block without
+        // decompressing it. Plain chunks (mostly distinct values) get none: ~10 bits a row.
+        if (dictionary.size() >= kMinValuesForFilter) {
+          BloomFilterBuilder filter(10, 7);
+          for (std::string_view v : dictionary) filter.Add(v);
+          chunk.values_filter = filter.Finish();
+        }
         break;
       }
       case PhysicalType::kFixedBytes:

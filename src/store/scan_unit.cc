@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "store/bloom_filter.h"
 #include "store/event_batch.h"
 #include "store/part_reader.h"
 
@@ -35,6 +36,11 @@ class PartBlockUnit final : public ScanUnit {
     const ChunkMeta& chunk = meta_.chunks.at(column);
     if (!chunk.has_range || columns()[column].physical_type() != PhysicalType::kInt) return std::nullopt;
     return std::make_pair(chunk.min, chunk.max);
+  }
+  bool MayContainString(size_t column, std::string_view value) const override {
+    const ChunkMeta& chunk = meta_.chunks.at(column);
+    if (chunk.size == 0) return false;  // no row has the column
+    return chunk.values_filter.empty() || BloomFilterMayContain(chunk.values_filter, value);
   }
   absl::StatusOr<std::shared_ptr<const ColumnValues>> Read(size_t column) const override {
     auto values = part_->ReadColumn(block_, column);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,6 +35,9 @@ class ScanUnit {
   virtual const std::vector<ColumnDescriptor>& columns() const = 0;
   // The smallest and largest value of an int column in this unit, when known (for skipping).
   virtual std::optional<std::pair<int64_t, int64_t>> IntRange(size_t column) const = 0;
+  // False when no row's value of a string column is `value` (known without reading the
+  // column); true when some may be.
+  virtual bool MayContainString(size_t /*column*/, std::string_view /*value*/) const { return true; }
   // A column's values; each call may read and decode it, so callers keep the result.
   virtual absl::StatusOr<std::shared_ptr<const ColumnValues>> Read(size_t column) const = 0;
   // Units that fetch their rows when first needed (the ClickHouse store's) do it here and

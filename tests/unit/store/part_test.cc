@@ -11,6 +11,7 @@
 #include "store/part_merger.h"
 #include "store/part_reader.h"
 #include "store/part_writer.h"
+#include "store/scan_unit.h"
 #include "testing/temp_dir.h"
 
 namespace waggle::store {
@@ -118,6 +119,34 @@ TEST(PartTest, RoundTripsEveryFieldAcrossBlocks) {
   EXPECT_TRUE(duration.has_range);
   EXPECT_EQ(duration.min, 1000);
   EXPECT_EQ(duration.max, 3000);
+}
+
+// A string chunk with many repeated values carries a Bloom filter of them: a block unit says
+// "no" for a value no row of it holds, without reading the column, and never "no" wrongly.
+TEST(PartTest, StringChunksCarryAValuesFilterThatRulesOutAbsentValues) {
+  testing::TempDir dir;
+  std::vector<model::Event> events;
+  for (uint64_t t = 0; t < 2000; ++t) {
+    model::Event e = MakeSpan(t, 0);
+    e.fields.push_back({"app.user", std::string("user-" + std::to_string(t % 200)), model::FieldOrigin::kSpan});
+    events.push_back(std::move(e));
+  }
+  std::sort(events.begin(), events.end(), PartRowLess);
+  auto part = WritePart(dir.path() + "/p.part", events, 1000);
+  ASSERT_TRUE(part.ok()) << part.status();
+  auto reopened = PartReader::Open(dir.path() + "/p.part");  // the filter survives the footer's encoding
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  const auto& columns = (*reopened)->footer().columns;
+  const size_t user = static_cast<size_t>(std::find_if(columns.begin(), columns.end(), [](const ColumnDescriptor& c) {
+    return c.key == "app.user";
+  }) - columns.begin());
+  ASSERT_LT(user, columns.size());
+  EXPECT_FALSE((*reopened)->footer().blocks[0].chunks[user].values_filter.empty());
+  auto unit = MakePartBlockUnit(*reopened, 0);
+  for (int u = 0; u < 200; ++u) EXPECT_TRUE(unit->MayContainString(user, "user-" + std::to_string(u)));
+  int ruled_out = 0;
+  for (int u = 200; u < 1200; ++u) ruled_out += !unit->MayContainString(user, "user-" + std::to_string(u));
+  EXPECT_GT(ruled_out, 950);  // ~1% false positives
 }
 
 TEST(PartTest, ColumnFirstSeenInALaterBlock) {
