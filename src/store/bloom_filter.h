@@ -1,7 +1,7 @@
 // Bloom filters: over trace ids, one per part (trace lookup opens only the parts whose filter
 // says "maybe"; 16 bits per distinct trace and 11 probes: about 0.05% false positives), and
 // over the distinct strings of a block's string column (an equality filter skips the block
-// without decompressing it; 10 bits and 7 probes: about 1%).
+// without decompressing it; 8 bits and 6 probes: about 2%).
 #pragma once
 
 #include <cstdint>
