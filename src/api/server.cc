@@ -13,7 +13,7 @@
 
 #include "api/http_errors.h"
 #include "api/trace_renderer.h"
-#include "clickhouse/clickhouse_store.h"
+#include "store/clickhouse/clickhouse_store.h"
 #include <nlohmann/json.hpp>
 
 #include "xray/segment_document.h"

@@ -26,7 +26,7 @@
 #include "api/tenant.h"
 #include "api/ui_assets.h"
 #include "api/xray_daemon.h"
-#include "clickhouse/node_registry.h"
+#include "store/clickhouse/node_registry.h"
 
 namespace waggle::api {
 

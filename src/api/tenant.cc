@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "clickhouse/clickhouse_documents.h"
-#include "clickhouse/clickhouse_store.h"
+#include "store/clickhouse/clickhouse_documents.h"
+#include "store/clickhouse/clickhouse_store.h"
 #include "common/strings.h"
 
 namespace waggle::api {

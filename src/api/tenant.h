@@ -14,7 +14,7 @@
 #include "api/otlp_http_handler.h"
 #include "ingest/otlp_trace_ingest.h"
 #include "api/xray_api.h"
-#include "clickhouse/clickhouse_client.h"
+#include "store/clickhouse/clickhouse_client.h"
 #include "store/embedded_store.h"
 #include "store/marker_store.h"
 #include "xray/segment_ingest.h"

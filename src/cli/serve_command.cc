@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/server.h"
-#include "clickhouse/clickhouse_client.h"
+#include "store/clickhouse/clickhouse_client.h"
 #include "cli/commands.h"
 #include "common/units.h"
 

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <charconv>
+#include <cmath>
+#include <optional>
 #include <concepts>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -23,6 +26,16 @@ inline std::string AsciiLower(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
+}
+
+// The whole of `s` (surrounding whitespace aside) as a number; nullopt when it is not one.
+inline std::optional<double> ParseNumber(std::string_view s) {
+  s = TrimAsciiWhitespace(s);
+  if (s.empty()) return std::nullopt;
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
 }
 
 namespace strings_internal {
@@ -52,6 +65,12 @@ std::string StrCat(const Pieces&... pieces) {
   std::string out;
   StrAppend(&out, pieces...);
   return out;
+}
+
+// A number as Honeycomb shows it: integral values without a fraction.
+inline std::string FormatNumber(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 9e15) return StrCat(static_cast<int64_t>(v));
+  return StrCat(v);
 }
 
 }  // namespace waggle

@@ -289,7 +289,7 @@ absl::StatusOr<BubbleUpResult> ExecuteBubbleUp(store::Store& store, const QueryS
   range.min_time = selector.start_ns();
   range.max_time = selector.end_ns() - 1;
   range.datasets = options.datasets;
-  range.filters = &spec;  // every field is compared, so fields stays nullopt
+  range.filter = spec.RowFilter();  // every field is compared, so fields stays nullopt
   ASSIGN_OR_RETURN(store::ScanUnits units, store.Scan(range));
 
   const size_t threads = static_cast<size_t>(std::max(1, std::min<int>(options.threads, static_cast<int>(units.size()))));

@@ -8,7 +8,6 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "query/aggregation_state.h"
-#include "query/counting_store.h"
 #include "query/scheduler.h"
 
 namespace waggle::query {
@@ -207,13 +206,32 @@ void MergePartial(const Plan& plan, Partial& into, Partial& from) {
 }
 
 // Counts a store made (query/counting_store.h), into the groups and buckets rows go to.
-void AddCounted(const Plan& plan, const std::vector<CountedGroup>& counted, Partial& partial) {
+GroupValue GroupValueOf(const store::GroupColumnValue& v) {
+  GroupValue out;
+  if (!v.present) return out;  // absent
+  switch (v.type) {
+    case model::AttributeType::kString: out.type = ValueType::kString, out.string_value = v.text; break;
+    case model::AttributeType::kInt: out.type = ValueType::kInt, out.int_value = v.integer; break;
+    case model::AttributeType::kDouble: out.type = ValueType::kDouble, out.double_value = v.real; break;
+    case model::AttributeType::kBool: out.type = ValueType::kBool, out.int_value = v.integer != 0; break;
+  }
+  return out;
+}
+
+// Groups a store counted (store/count_pushdown.h), added as the engine's own counts.
+void AddCounted(const Plan& plan, const std::vector<store::CountedGroup>& counted, Partial& partial) {
   const auto& count = static_cast<const CountFunction&>(*plan.functions[0]);
   std::string key;
-  for (const CountedGroup& c : counted) {
+  std::vector<GroupValue> values;
+  for (const store::CountedGroup& c : counted) {
     key.clear();
-    for (const GroupValue& v : c.group) AppendGroupKey(CellValue{v.type, v.int_value, v.double_value, v.string_value}, key);
-    Group& group = partial.groups[GroupFor(plan, partial, key, [&] { return c.group; })];
+    values.clear();
+    for (const store::GroupColumnValue& v : c.group) {
+      values.push_back(GroupValueOf(v));
+      const GroupValue& g = values.back();
+      AppendGroupKey(CellValue{g.type, g.int_value, g.double_value, g.string_value}, key);
+    }
+    Group& group = partial.groups[GroupFor(plan, partial, key, [&] { return values; })];
     char* cell = group.total;
     if (plan.series) {
       const auto bucket = static_cast<size_t>(std::clamp<int64_t>(c.bucket, 0, static_cast<int64_t>(plan.buckets) - 1));
@@ -283,15 +301,15 @@ absl::StatusOr<QueryResult> ExecuteQuery(store::Store& store, const QuerySpec& s
   range.max_time = plan.end_ns - 1;
   range.datasets = options.datasets;
   range.fields = FieldsOf(spec);
-  range.filters = &spec;
+  range.filter = spec.RowFilter();
   range.traces = options.traces;
   // A store that counts by itself does what it can of a COUNT-only query.
-  std::optional<CountedScan> counted;
-  auto* counting = dynamic_cast<CountingStore*>(&store);
+  std::optional<store::CountedScan> counted;
   const bool counts_only = std::all_of(spec.calculations.begin(), spec.calculations.end(),
                                        [](const Calculation& c) { return c.op == CalculationOp::kCount; });
-  if (counting != nullptr && counts_only) {
-    ASSIGN_OR_RETURN(counted, counting->ScanCounting(range, CountRequest{&spec, plan.series, plan.origin_ns, plan.bucket_ns}));
+  if (counts_only) {
+    ASSIGN_OR_RETURN(counted, store.ScanCounting(range, store::CountRequest{range.filter, spec.breakdowns, plan.series,
+                                                                            plan.origin_ns, plan.bucket_ns}));
   }
   store::ScanUnits units;
   if (counted) {

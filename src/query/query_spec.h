@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "store/predicate.h"
 
 namespace waggle::query {
 
@@ -20,25 +21,16 @@ enum class CalculationOp : uint8_t {
   kHeatmap, kRateAvg, kRateSum, kRateMax,
 };
 
-enum class FilterOp : uint8_t {
-  kEquals, kNotEquals, kGreater, kGreaterOrEqual, kLess, kLessOrEqual,
-  kStartsWith, kDoesNotStartWith, kEndsWith, kDoesNotEndWith,
-  kExists, kDoesNotExist, kContains, kDoesNotContain, kIn, kNotIn,
-};
-
-// A literal in a filter or having: what JSON can hold.
-using Literal = std::variant<std::monostate, std::string, int64_t, double, bool>;
+// A filter is a predicate in the stores' vocabulary (store/predicate.h): stores narrow by
+// the spec's filters as they are.
+using FilterOp = store::PredicateOp;
+using Literal = store::Literal;
+using Filter = store::ColumnPredicate;
 
 struct Calculation {
   CalculationOp op = CalculationOp::kCount;
   std::string column;  // empty for COUNT and CONCURRENCY
   friend bool operator==(const Calculation&, const Calculation&) = default;
-};
-
-struct Filter {
-  std::string column;
-  FilterOp op = FilterOp::kEquals;
-  std::vector<Literal> values;  // one value; a list for in / not-in; none for (does-not-)exist
 };
 
 struct Order {
@@ -58,6 +50,7 @@ struct QuerySpec {
   std::vector<Calculation> calculations;  // never empty after parsing (COUNT by default)
   std::vector<Filter> filters;
   bool filter_or = false;  // filter_combination OR
+  store::RowFilter RowFilter() const { return store::RowFilter{filters, filter_or}; }
   std::vector<std::string> breakdowns;
   std::vector<Order> orders;
   std::vector<Having> havings;

@@ -1,7 +1,6 @@
 #include "query/row_selector.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -16,36 +15,6 @@ struct PreparedFilter {
 namespace {
 
 constexpr int64_t kNanosPerSecond = 1000000000;
-
-std::optional<double> ParseNumber(std::string_view s) {
-  s = TrimAsciiWhitespace(s);
-  if (s.empty()) return std::nullopt;
-  double v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-}  // namespace
-
-PreparedLiteral PrepareLiteral(const Literal& l) {
-  PreparedLiteral p;
-  if (const auto* s = std::get_if<std::string>(&l)) {
-    p.is_string = true;
-    p.text = *s;
-    if (auto n = ParseNumber(*s)) p.is_number = true, p.number = *n;
-    if (*s == "true" || *s == "false") p.is_bool = true, p.boolean = *s == "true";
-  } else if (const auto* i = std::get_if<int64_t>(&l)) {
-    p.is_number = true, p.number = static_cast<double>(*i), p.text = StrCat(*i);
-  } else if (const auto* d = std::get_if<double>(&l)) {
-    p.is_number = true, p.number = *d, p.text = FormatNumber(*d);
-  } else if (const auto* b = std::get_if<bool>(&l)) {
-    p.is_bool = true, p.boolean = *b, p.text = *b ? "true" : "false";
-  }
-  return p;
-}
-
-namespace {
 
 bool Equal(const CellValue& v, const PreparedLiteral& l) {
   switch (v.type) {
@@ -86,11 +55,7 @@ std::optional<int> Compare(const CellValue& v, const PreparedLiteral& l) {
 
 bool Matches(const CellValue& v, const PreparedFilter& f) {
   const FilterOp op = f.filter->op;
-  if (v.type == ValueType::kAbsent) {
-    // Negations hold for events without the field, as in Honeycomb.
-    return op == FilterOp::kDoesNotExist || op == FilterOp::kNotEquals || op == FilterOp::kDoesNotStartWith ||
-           op == FilterOp::kDoesNotEndWith || op == FilterOp::kDoesNotContain || op == FilterOp::kNotIn;
-  }
+  if (v.type == ValueType::kAbsent) return store::AbsentPasses(op);
   auto text_test = [&](auto test) {
     if (v.type == ValueType::kString) return test(v.s, f.values[0].text);
     const std::string t = TextOf(v);
@@ -205,49 +170,6 @@ absl::Status EvaluateFilter(BlockColumns& block, const PreparedFilter& f, const 
   return absl::OkStatus();
 }
 
-// Whether a unit may hold a row matching the filter, from what is known without reading it.
-bool UnitMayMatch(const BlockColumns& block, const PreparedFilter& f) {
-  const FilterOp op = f.filter->op;
-  const bool needs_value = op == FilterOp::kEquals || op == FilterOp::kGreater || op == FilterOp::kGreaterOrEqual ||
-                           op == FilterOp::kLess || op == FilterOp::kLessOrEqual || op == FilterOp::kExists ||
-                           op == FilterOp::kStartsWith || op == FilterOp::kEndsWith || op == FilterOp::kContains ||
-                           op == FilterOp::kIn;
-  if (!needs_value) return true;
-  const ColumnSources sources = block.Sources(f.filter->column);
-  if (sources.attributes.empty() && !sources.fixed) return false;  // no row has the field
-  // Numeric comparisons against int columns with known ranges.
-  if (f.values.size() != 1 || !f.values[0].is_number || sources.fixed) {
-    if (!(sources.fixed && f.filter->column == "duration_ms" && sources.attributes.empty() && f.values.size() == 1 &&
-          f.values[0].is_number)) {
-      return true;
-    }
-  }
-  auto range_may_match = [&](double lo, double hi) {
-    const double x = f.values[0].number;
-    switch (op) {
-      case FilterOp::kEquals: return x >= lo && x <= hi;
-      case FilterOp::kGreater: return hi > x;
-      case FilterOp::kGreaterOrEqual: return hi >= x;
-      case FilterOp::kLess: return lo < x;
-      case FilterOp::kLessOrEqual: return lo <= x;
-      default: return true;
-    }
-  };
-  if (sources.fixed) {  // duration_ms: the duration column's range, in ms
-    auto range = block.unit().IntRange(static_cast<size_t>(store::FixedColumn::kDuration));
-    if (!range) return true;
-    return range_may_match(static_cast<double>(range->first) / 1e6, static_cast<double>(range->second) / 1e6);
-  }
-  for (size_t column : sources.attributes) {
-    const auto& d = block.unit().columns()[column];
-    if (d.type != model::AttributeType::kInt) return true;
-    auto range = block.unit().IntRange(column);
-    if (!range) return true;
-    if (range_may_match(static_cast<double>(range->first), static_cast<double>(range->second))) return true;
-  }
-  return false;
-}
-
 // Whether any row of the unit can match, from the filter's string dictionary alone, when the
 // field is one string column here: a rare value (one user's id) rules out most blocks after
 // reading one column, before anything is built per row.
@@ -257,14 +179,6 @@ absl::StatusOr<bool> DictionaryMayMatch(BlockColumns& block, const PreparedFilte
   const size_t column = sources.attributes[0];
   if (block.unit().columns()[column].type != model::AttributeType::kString) return true;
   if (Matches(CellValue{}, f)) return true;  // rows without the field match
-  // Equality with strings: the block's values filter may rule it out unread.
-  const FilterOp op = f.filter->op;
-  if ((op == FilterOp::kEquals || op == FilterOp::kIn) &&
-      std::all_of(f.values.begin(), f.values.end(), [](const PreparedLiteral& l) { return l.is_string; }) &&
-      std::none_of(f.values.begin(), f.values.end(),
-                   [&](const PreparedLiteral& l) { return block.unit().MayContainString(column, l.text); })) {
-    return false;
-  }
   ASSIGN_OR_RETURN(const store::ColumnValues* values, block.Physical(column));
   for (std::string_view entry : values->dictionary) {
     if (Matches(CellValue{ValueType::kString, 0, 0, entry}, f)) return true;
@@ -292,9 +206,6 @@ absl::StatusOr<std::optional<std::vector<uint32_t>>> RowSelector::Select(BlockCo
   if (unit.max_time() < start_ns_ || unit.min_time() >= end_ns_) return std::nullopt;
   RETURN_IF_NOT_OK(unit.Load());
   if (!spec_->filter_or) {
-    for (const PreparedFilter& f : filters_) {
-      if (!UnitMayMatch(block, f)) return std::nullopt;
-    }
     for (const PreparedFilter& f : filters_) {
       ASSIGN_OR_RETURN(const bool may_match, DictionaryMayMatch(block, f));
       if (!may_match) return std::nullopt;

@@ -1,8 +1,8 @@
 // The Filter operator: the rows of a scan unit that a spec's time range and filters select,
-// as a selection vector (row numbers, ascending). Units are ruled out first from what is known
-// without reading rows (time range, column min/max, string dictionaries), then each filter
-// runs over the rows still selected; a string column tests each dictionary entry once and
-// rows by their codes.
+// as a selection vector (row numbers, ascending). The store has left out units its statistics
+// rule out (store/predicate.h); a unit is ruled out here from its time range and string
+// dictionaries, then each filter runs over the rows still selected; a string column tests
+// each dictionary entry once and rows by their codes.
 #pragma once
 
 #include <cstdint>
@@ -16,17 +16,8 @@
 
 namespace waggle::query {
 
-// A filter literal as it compares: a string that reads as a number or a bool compares as
-// one with numbers or bools, and as text with strings.
-struct PreparedLiteral {
-  bool is_number = false;
-  double number = 0;
-  bool is_bool = false;
-  bool boolean = false;
-  bool is_string = false;  // the literal was a string (compare text with strings)
-  std::string text;
-};
-PreparedLiteral PrepareLiteral(const Literal& literal);
+using store::PreparedLiteral;
+using store::PrepareLiteral;
 
 // The rows of a scan unit that a spec's time range and filters select, shared by the
 // aggregating executor and by engines beside it (BubbleUp). Filters that rule a unit out from

@@ -37,11 +37,6 @@ std::string_view StringAt(const ColumnValues& v, size_t row) {
 
 }  // namespace
 
-std::string FormatNumber(double v) {
-  if (v == std::floor(v) && std::fabs(v) < 9e15) return StrCat(static_cast<int64_t>(v));
-  return StrCat(v);
-}
-
 std::string TextOf(const CellValue& v) {
   switch (v.type) {
     case ValueType::kString: return std::string(v.s);
@@ -107,12 +102,6 @@ const std::vector<std::pair<std::string, ValueType>>& FixedFields() {
     return fields;
   }();
   return kFields;
-}
-
-std::vector<FixedColumn> FixedColumnsOf(std::string_view name) {
-  const model::HoneycombSpanField* f = model::FindHoneycombSpanField(name);
-  if (f == nullptr || f->source == FixedColumn::kCount) return {};
-  return {f->source};
 }
 
 std::vector<std::string> FieldsOf(const QuerySpec& spec) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/strings.h"
 #include "model/event_schema.h"
 #include "store/scan_unit.h"
 
@@ -74,8 +75,6 @@ inline CellValue ValueAt(const ValueColumn& c, size_t row) {
 
 // A value as text ("404", "true", "1.5"), as string filters compare it.
 std::string TextOf(const CellValue& v);
-// "404" for 404.0: numbers as Honeycomb prints them.
-std::string FormatNumber(double v);
 // A value's hash for COUNT_DISTINCT: an integral double hashes as the same int.
 uint64_t HashValue(const CellValue& v);
 // Appends a group key of the value: its type and bytes (404.0 and 404 are one group, as in
@@ -145,9 +144,6 @@ class BlockColumns {
 bool IsFixedField(std::string_view name);
 // The fields every span has, for the column list.
 const std::vector<std::pair<std::string, ValueType>>& FixedFields();
-// The fixed columns BlockColumns reads for a field name (besides start time, duration,
-// sample rate and annotation type, which every reader reads), so a store can fetch only those.
-std::vector<store::FixedColumn> FixedColumnsOf(std::string_view name);
 // The field names a query reads: calculated, filtered, broken down, ordered by or in a having.
 std::vector<std::string> FieldsOf(const QuerySpec& spec);
 

@@ -241,12 +241,16 @@ absl::StatusOr<ScanUnits> EmbeddedStore::Scan(const ScanRange& range) {
     for (size_t b = 0; b < footer.blocks.size(); ++b) {
       const BlockMeta& block = footer.blocks[b];
       if (block.max_time < range.min_time || block.min_time > range.max_time) continue;
-      units.push_back(MakePartBlockUnit(part, b));
+      std::shared_ptr<const ScanUnit> unit = MakePartBlockUnit(part, b);
+      // Blocks whose statistics rule the filter out are left out unread.
+      if (UnitMayPass(*unit, range.filter)) units.push_back(std::move(unit));
     }
   }
   for (ScanUnits& head_units : heads) {
     for (auto& unit : head_units) {
-      if (wanted(unit->dataset(), unit->min_time(), unit->max_time())) units.push_back(std::move(unit));
+      if (wanted(unit->dataset(), unit->min_time(), unit->max_time()) && UnitMayPass(*unit, range.filter)) {
+        units.push_back(std::move(unit));
+      }
     }
   }
   return units;

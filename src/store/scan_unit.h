@@ -17,10 +17,7 @@
 #include "model/event.h"
 #include "store/column_encoding.h"
 #include "store/part_format.h"
-
-namespace waggle::query {
-struct QuerySpec;
-}  // namespace waggle::query
+#include "store/predicate.h"
 
 namespace waggle::store {
 
@@ -65,10 +62,11 @@ struct ScanRange {
   int64_t max_time = INT64_MAX;
   std::vector<std::string> datasets;
   // For stores that can fetch less than whole events (the ClickHouse store): the field names
-  // the reader looks at (nullopt: every field), and a query whose filters every row the
-  // reader needs passes. Units may still hold other rows: the engine filters again.
+  // the reader looks at (nullopt: every field).
   std::optional<std::vector<std::string>> fields;
-  const query::QuerySpec* filters = nullptr;
+  // What every row the reader needs passes (store/predicate.h). Stores narrow by it as they
+  // can; units may still hold other rows: the engine filters again.
+  RowFilter filter;
   TraceHint traces;
 
   bool Wants(const std::string& dataset) const;

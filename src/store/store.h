@@ -4,11 +4,13 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "model/event.h"
+#include "store/count_pushdown.h"
 #include "store/event_batch.h"
 #include "store/scan_unit.h"
 
@@ -46,6 +48,13 @@ class Store {
   // A consistent snapshot of what a query over `range` must read: every acknowledged event
   // in it is in exactly one unit (units may hold rows outside the range too).
   virtual absl::StatusOr<ScanUnits> Scan(const ScanRange& range) = 0;
+
+  // Counts what it can of `request` itself (store/count_pushdown.h); nullopt when it declines
+  // (the engine then scans it all), as stores do by default.
+  virtual absl::StatusOr<std::optional<CountedScan>> ScanCounting(const ScanRange& /*range*/,
+                                                                  const CountRequest& /*request*/) {
+    return std::nullopt;
+  }
 
   // Waits for appends under way, then releases files. Idempotent.
   virtual void Close() = 0;

@@ -2,8 +2,8 @@
 // and --store URLs. A bad answer is an error, never a crash.
 #include <string_view>
 
-#include "clickhouse/clickhouse_client.h"
-#include "clickhouse/event_rows.h"
+#include "store/clickhouse/clickhouse_client.h"
+#include "store/clickhouse/event_rows.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -32,7 +32,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "clickhouse/clickhouse_store.h"
+#include "store/clickhouse/clickhouse_store.h"
 #include "common/strings.h"
 #include "ingest/honeycomb_events.h"
 #include "ingest/otlp_request.h"

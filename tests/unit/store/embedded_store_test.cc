@@ -323,5 +323,44 @@ TEST_F(EmbeddedStoreTest, ScanSeesEveryAcknowledgedEventOnceFromHeadAndParts) {
   EXPECT_EQ(ScannedRows(**store, range), 0u);
 }
 
+// Pushdown owned by the store: Scan leaves out blocks whose statistics rule the filter out
+// (int ranges, values filters, columns they lack), from parts and from the head.
+TEST_F(EmbeddedStoreTest, ScanLeavesOutBlocksThatNoRowOfCouldPass) {
+  auto store = EmbeddedStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::vector<model::Event> events;
+  for (int i = 0; i < 20000; ++i) {
+    model::Event e = Span(TraceHex(i), "0000000000000001", now + i);
+    e.fields.push_back({"app.user", "user-" + std::to_string(i / 8), model::FieldOrigin::kSpan});  // dictionary chunks
+    e.fields.push_back({"n", int64_t{i}, model::FieldOrigin::kSpan});
+    events.push_back(std::move(e));
+  }
+  ASSERT_TRUE(AppendAndWait(**store, std::move(events)).ok());
+  auto units_for = [&](std::vector<ColumnPredicate> predicates, bool any = false) -> size_t {
+    ScanRange range;
+    range.filter = RowFilter{std::move(predicates), any};
+    auto units = (*store)->Scan(range);
+    EXPECT_TRUE(units.ok()) << units.status();
+    return units.ok() ? units->size() : 0;
+  };
+  const ColumnPredicate absent{"nosuch", PredicateOp::kExists, {}};
+  const ColumnPredicate late{"n", PredicateOp::kGreaterOrEqual, {int64_t{19000}}};
+  const size_t head_units = units_for({});
+  ASSERT_GT(head_units, 1u);
+  EXPECT_EQ(units_for({absent}), 0u);  // from the head
+  EXPECT_EQ(units_for({ColumnPredicate{"nosuch", PredicateOp::kDoesNotExist, {}}}), head_units);
+  ASSERT_TRUE((*store)->FlushAndCompact().ok());
+  ASSERT_EQ(units_for({}), 3u);  // 8192-row blocks
+  EXPECT_EQ(units_for({absent}), 0u);
+  EXPECT_EQ(units_for({late}), 1u);
+  EXPECT_EQ(units_for({ColumnPredicate{"n", PredicateOp::kLess, {std::string("100")}}}), 1u);  // a number as text
+  EXPECT_EQ(units_for({ColumnPredicate{"app.user", PredicateOp::kEquals, {std::string("user-5")}}}), 1u);
+  EXPECT_EQ(units_for({ColumnPredicate{"app.user", PredicateOp::kIn, {std::string("user-7"), std::string("user-2499")}}}), 2u);
+  EXPECT_EQ(units_for({absent, late}, /*any=*/true), 1u);
+  EXPECT_EQ(units_for({absent, late}), 0u);
+  EXPECT_EQ(units_for({ColumnPredicate{"n", PredicateOp::kNotEquals, {int64_t{5}}}}), 3u);  // negations rule out nothing
+  EXPECT_EQ(ScannedRows(**store), 20000u);
+}
+
 }  // namespace
 }  // namespace waggle::store

@@ -34,9 +34,8 @@
 #include <thread>
 #include <vector>
 
-#include "clickhouse/clickhouse_client.h"
-#include "clickhouse/event_rows.h"
-#include "query/counting_store.h"
+#include "store/clickhouse/clickhouse_client.h"
+#include "store/clickhouse/event_rows.h"
 #include "store/store.h"
 
 namespace waggle::clickhouse {
@@ -56,7 +55,7 @@ struct ClickHouseStoreOptions {
   std::chrono::milliseconds timeout{60000};  // one request
 };
 
-class ClickHouseStore final : public store::Store, public query::CountingStore {
+class ClickHouseStore final : public store::Store {
  public:
   // Creates the database and table when missing. kUnavailable when ClickHouse is down.
   static absl::StatusOr<std::unique_ptr<ClickHouseStore>> Open(ClickHouseStoreOptions options);
@@ -68,8 +67,8 @@ class ClickHouseStore final : public store::Store, public query::CountingStore {
       const std::vector<model::TraceId>& trace_ids) override;
   absl::StatusOr<store::ScanUnits> Scan(const store::ScanRange& range) override;
   // COUNT-only queries: ClickHouse counts by group and bucket the rows it can decide.
-  absl::StatusOr<std::optional<query::CountedScan>> ScanCounting(const store::ScanRange& range,
-                                                                 const query::CountRequest& request) override;
+  absl::StatusOr<std::optional<store::CountedScan>> ScanCounting(const store::ScanRange& range,
+                                                                 const store::CountRequest& request) override;
   void Close() override;
 
   // The statements that create the schema (for docs and tests), and running them (idempotent).

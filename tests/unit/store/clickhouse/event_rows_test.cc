@@ -1,8 +1,8 @@
-#include "clickhouse/event_rows.h"
+#include "store/clickhouse/event_rows.h"
 
 #include <gtest/gtest.h>
 
-#include "clickhouse/row_binary.h"
+#include "store/clickhouse/row_binary.h"
 
 namespace waggle::clickhouse {
 namespace {

@@ -1,10 +1,10 @@
-#include "clickhouse/node_registry.h"
+#include "store/clickhouse/node_registry.h"
 
 #include <random>
 
 #include <spdlog/spdlog.h>
 
-#include "clickhouse/row_binary.h"
+#include "store/clickhouse/row_binary.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/wall_clock.h"

@@ -1,4 +1,4 @@
-#include "clickhouse/filter_sql.h"
+#include "store/clickhouse/filter_sql.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,17 +6,18 @@
 #include <optional>
 #include <vector>
 
-#include "clickhouse/clickhouse_client.h"
+#include "store/clickhouse/clickhouse_client.h"
 #include "common/strings.h"
 #include "model/ids.h"
-#include "query/query_executor.h"
-#include "query/value_column.h"
+#include "model/event_schema.h"
 
 namespace waggle::clickhouse {
 namespace {
 
-using query::FilterOp;
-using query::PreparedLiteral;
+using FilterOp = store::PredicateOp;
+using store::PreparedLiteral;
+
+bool IsSpanField(std::string_view name) { return model::FindHoneycombSpanField(name) != nullptr; }
 
 // nullopt: the filter cannot narrow the rows in SQL (every row may match).
 using Condition = std::optional<std::string>;
@@ -90,9 +91,9 @@ const char* TextOperator(FilterOp op) {
   }
 }
 
-// What a present value must satisfy to pass a filter that needs one (see Matches in
-// query/query_executor.cc); "1" for any value.
-std::string ValueTest(const query::Filter& filter, const std::vector<PreparedLiteral>& literals, const ValueSql& v) {
+// What a present value must satisfy to pass a filter that needs one (as the engine's Matches
+// in query/row_selector.cc decides); "1" for any value.
+std::string ValueTest(const store::ColumnPredicate& filter, const std::vector<PreparedLiteral>& literals, const ValueSql& v) {
   std::vector<std::string> parts;
   switch (filter.op) {
     case FilterOp::kExists: return "1";
@@ -142,7 +143,7 @@ std::string ValueTest(const query::Filter& filter, const std::vector<PreparedLit
 }
 
 // An attribute of the filter's key passes.
-std::string AttributeTest(const query::Filter& filter, const std::vector<PreparedLiteral>& literals) {
+std::string AttributeTest(const store::ColumnPredicate& filter, const std::vector<PreparedLiteral>& literals) {
   const ValueSql v{true, true, true, true, "s", "f"};
   const std::string test = ValueTest(filter, literals, v);
   if (test == "1") return StrCat("has(attr_keys, ", SqlString(filter.column), ")");
@@ -206,7 +207,7 @@ std::optional<SpanFieldSql> SpanField(const std::string& name) {
 }
 
 // The span field's own column passes (an attribute of the same name may override it).
-Condition FixedTest(const query::Filter& filter, const std::vector<PreparedLiteral>& literals) {
+Condition FixedTest(const store::ColumnPredicate& filter, const std::vector<PreparedLiteral>& literals) {
   const std::string& name = filter.column;
   auto typed = [&](ValueSql v) -> Condition {
     std::string test = ValueTest(filter, literals, v);
@@ -251,10 +252,10 @@ bool NeedsValue(FilterOp op) {
          op == FilterOp::kStartsWith || op == FilterOp::kEndsWith || op == FilterOp::kContains;
 }
 
-Condition FilterTest(const query::Filter& filter) {
+Condition FilterTest(const store::ColumnPredicate& filter) {
   std::vector<PreparedLiteral> literals;
-  for (const query::Literal& l : filter.values) literals.push_back(query::PrepareLiteral(l));
-  const bool fixed = query::IsFixedField(filter.column);
+  for (const store::Literal& l : filter.values) literals.push_back(store::PrepareLiteral(l));
+  const bool fixed = IsSpanField(filter.column);
   if (filter.op == FilterOp::kDoesNotExist) {
     const std::string no_attribute = StrCat("NOT has(attr_keys, ", SqlString(filter.column), ")");
     if (!fixed) return no_attribute;
@@ -313,7 +314,7 @@ const char* NumberOperator(FilterOp op) {
 
 // A single value of known presence and type (`value` of ValueSql): the exact test for the
 // filter ops that need a value, or nullopt. `present` says whether the row has it.
-std::optional<std::string> SureValueTest(const query::Filter& filter, const std::vector<PreparedLiteral>& literals,
+std::optional<std::string> SureValueTest(const store::ColumnPredicate& filter, const std::vector<PreparedLiteral>& literals,
                                          const std::string& present, const ValueSql& v) {
   const FilterOp op = filter.op;
   if (op == FilterOp::kExists) return present;
@@ -363,10 +364,10 @@ ValueSql SingleAttribute(const std::string& key, std::string* decided, std::stri
                   StrCat("attr_types[", index, "]")};
 }
 
-std::optional<std::string> SureFilterTest(const query::Filter& filter) {
+std::optional<std::string> SureFilterTest(const store::ColumnPredicate& filter) {
   std::vector<PreparedLiteral> literals;
-  for (const query::Literal& l : filter.values) literals.push_back(query::PrepareLiteral(l));
-  if (!query::IsFixedField(filter.column)) {
+  for (const store::Literal& l : filter.values) literals.push_back(store::PrepareLiteral(l));
+  if (!IsSpanField(filter.column)) {
     std::string decided, present;
     const ValueSql v = SingleAttribute(filter.column, &decided, &present);
     auto test = SureValueTest(filter, literals, present, v);
@@ -385,26 +386,26 @@ std::optional<std::string> SureFilterTest(const query::Filter& filter) {
 
 }  // namespace
 
-std::optional<std::string> SureFilterCondition(const query::QuerySpec& spec) {
-  if (spec.filters.empty()) return "1";
+std::optional<std::string> SureFilterCondition(const store::RowFilter& filter) {
+  if (filter.empty()) return "1";
   std::vector<std::string> tests;
-  for (const query::Filter& filter : spec.filters) {
-    auto test = SureFilterTest(filter);
+  for (const store::ColumnPredicate& predicate : filter.predicates) {
+    auto test = SureFilterTest(predicate);
     if (test) {
       tests.push_back(*test);
-    } else if (!spec.filter_or) {
+    } else if (!filter.any) {
       return std::nullopt;  // every filter must surely pass
     }
   }
   if (tests.empty()) return std::nullopt;
   std::string out = "(";
-  for (size_t i = 0; i < tests.size(); ++i) StrAppend(&out, i ? (spec.filter_or ? " OR " : " AND ") : "", tests[i]);
+  for (size_t i = 0; i < tests.size(); ++i) StrAppend(&out, i ? (filter.any ? " OR " : " AND ") : "", tests[i]);
   return out + ")";
 }
 
 std::optional<BreakdownSql> BreakdownValueSql(const std::string& field) {
   BreakdownSql out;
-  if (!query::IsFixedField(field)) {
+  if (!IsSpanField(field)) {
     const ValueSql v = SingleAttribute(field, &out.decided, &out.present);
     const std::string index = StrCat("indexOf(attr_keys, ", SqlString(field), ")");
     out.type = v.type;
@@ -424,19 +425,19 @@ std::optional<BreakdownSql> BreakdownValueSql(const std::string& field) {
   return out;
 }
 
-std::string FilterCondition(const query::QuerySpec& spec) {
+std::string FilterCondition(const store::RowFilter& filter) {
   std::vector<std::string> tests;
-  for (const query::Filter& filter : spec.filters) {
-    Condition test = FilterTest(filter);
+  for (const store::ColumnPredicate& predicate : filter.predicates) {
+    Condition test = FilterTest(predicate);
     if (!test) {
-      if (spec.filter_or) return "";  // one filter that cannot narrow: any row may match
+      if (filter.any) return "";  // one filter that cannot narrow: any row may match
       continue;
     }
     tests.push_back(*test);
   }
   if (tests.empty()) return "";
   std::string out = "(";
-  for (size_t i = 0; i < tests.size(); ++i) StrAppend(&out, i ? (spec.filter_or ? " OR " : " AND ") : "", tests[i]);
+  for (size_t i = 0; i < tests.size(); ++i) StrAppend(&out, i ? (filter.any ? " OR " : " AND ") : "", tests[i]);
   return out + ")";
 }
 

@@ -1,4 +1,4 @@
-#include "clickhouse/clickhouse_client.h"
+#include "store/clickhouse/clickhouse_client.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -1,19 +1,14 @@
-#include "clickhouse/filter_sql.h"
+#include "store/clickhouse/filter_sql.h"
 
 #include <gtest/gtest.h>
 
 namespace waggle::clickhouse {
 namespace {
 
-using query::Filter;
-using query::FilterOp;
+using Filter = store::ColumnPredicate;
+using FilterOp = store::PredicateOp;
 
-query::QuerySpec Spec(std::vector<Filter> filters, bool filter_or = false) {
-  query::QuerySpec spec;
-  spec.filters = std::move(filters);
-  spec.filter_or = filter_or;
-  return spec;
-}
+store::RowFilter Spec(std::vector<Filter> filters, bool any = false) { return store::RowFilter{std::move(filters), any}; }
 
 TEST(FilterSqlTest, RootSpansAreThoseWithoutAParent) {
   EXPECT_EQ(FilterCondition(Spec({Filter{"trace.parent_id", FilterOp::kDoesNotExist, {}}})),
@@ -54,7 +49,7 @@ TEST(FilterSqlTest, LiteralsAreQuoted) {
 // Every span field the schema table derives as a plain function of its column is pushed
 // down with the column and the rows it applies to, from the table, not a list here.
 TEST(FilterSqlTest, SpanFieldsComeFromTheSchemaTable) {
-  auto sure = [](const std::string& field, FilterOp op, query::Literal value) {
+  auto sure = [](const std::string& field, FilterOp op, store::Literal value) {
     return SureFilterCondition(Spec({Filter{field, op, {value}}})).value_or("(none)");
   };
   EXPECT_NE(sure("duration_ms", FilterOp::kGreater, int64_t{5}).find("(duration_ns / 1e6) > 5"), std::string::npos)

@@ -1,4 +1,4 @@
-#include "clickhouse/clickhouse_store.h"
+#include "store/clickhouse/clickhouse_store.h"
 
 #include <algorithm>
 #include <cstring>
@@ -8,15 +8,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include "clickhouse/event_rows.h"
-#include "clickhouse/filter_sql.h"
-#include "clickhouse/row_binary.h"
+#include "store/clickhouse/event_rows.h"
+#include "store/clickhouse/filter_sql.h"
+#include "store/clickhouse/row_binary.h"
 #include "common/metrics.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "model/event_schema.h"
 #include "model/ids.h"
-#include "query/counting_store.h"
-#include "query/value_column.h"
 
 namespace waggle::clickhouse {
 
@@ -329,21 +328,18 @@ std::string ClickHouseStore::RangeCondition(const store::ScanRange& range) const
   }
   // ClickHouse keeps only rows the query's filters may select (a superset: Waggle filters
   // again).
-  if (range.filters != nullptr) {
-    if (std::string condition = FilterCondition(*range.filters); !condition.empty()) StrAppend(&where, " AND ", condition);
-  }
+  if (std::string condition = FilterCondition(range.filter); !condition.empty()) StrAppend(&where, " AND ", condition);
   return where;
 }
 
-absl::StatusOr<std::optional<query::CountedScan>> ClickHouseStore::ScanCounting(const store::ScanRange& range,
-                                                                               const query::CountRequest& request) {
-  const query::QuerySpec& spec = *request.spec;
-  std::optional<std::string> sure = SureFilterCondition(spec);
+absl::StatusOr<std::optional<store::CountedScan>> ClickHouseStore::ScanCounting(const store::ScanRange& range,
+                                                                               const store::CountRequest& request) {
+  std::optional<std::string> sure = SureFilterCondition(request.filter);
   if (!sure) return std::nullopt;
   std::string decided = *sure;
   std::string columns, group_by;
-  for (size_t b = 0; b < spec.breakdowns.size(); ++b) {
-    std::optional<BreakdownSql> sql = BreakdownValueSql(spec.breakdowns[b]);
+  for (size_t b = 0; b < request.group_by.size(); ++b) {
+    std::optional<BreakdownSql> sql = BreakdownValueSql(request.group_by[b]);
     if (!sql) return std::nullopt;
     StrAppend(&decided, " AND ", sql->decided);
     const std::string g = StrCat("g", b);
@@ -360,15 +356,15 @@ absl::StatusOr<std::optional<query::CountedScan>> ClickHouseStore::ScanCounting(
                                           ") AS bucket, toInt64(sum(greatest(sample_rate, 1))), toUInt64(count()) FROM ",
                                           table_, " WHERE ", where, " GROUP BY decided, ", group_by,
                                           "bucket FORMAT RowBinary")));
-  query::CountedScan out;
+  store::CountedScan out;
   uint64_t undecided = 0;
   RowBinaryReader reader(answer);
   while (!reader.done()) {
     uint8_t is_decided = 0;
     if (!reader.Fixed(&is_decided)) return absl::DataLossError("ClickHouse sent malformed counts");
-    query::CountedGroup& counted = out.counted.emplace_back();
-    counted.group.resize(spec.breakdowns.size());
-    for (query::GroupValue& value : counted.group) {
+    store::CountedGroup& counted = out.counted.emplace_back();
+    counted.group.resize(request.group_by.size());
+    for (store::GroupColumnValue& value : counted.group) {
       uint8_t present = 0, type = 0;
       std::string_view text;
       int64_t integer = 0;
@@ -377,13 +373,12 @@ absl::StatusOr<std::optional<query::CountedScan>> ClickHouseStore::ScanCounting(
           !reader.Fixed(&real) || type > static_cast<uint8_t>(model::AttributeType::kBool)) {
         return absl::DataLossError("ClickHouse sent malformed counts");
       }
-      if (!present) continue;  // absent: the default GroupValue
-      switch (static_cast<model::AttributeType>(type)) {
-        case model::AttributeType::kString: value.type = query::ValueType::kString, value.string_value = text; break;
-        case model::AttributeType::kInt: value.type = query::ValueType::kInt, value.int_value = integer; break;
-        case model::AttributeType::kDouble: value.type = query::ValueType::kDouble, value.double_value = real; break;
-        case model::AttributeType::kBool: value.type = query::ValueType::kBool, value.int_value = integer != 0; break;
-      }
+      if (!present) continue;  // absent
+      value.present = true;
+      value.type = static_cast<model::AttributeType>(type);
+      value.text = text;
+      value.integer = value.type == model::AttributeType::kBool ? integer != 0 : integer;
+      value.real = real;
     }
     int64_t weight = 0;
     if (!reader.Fixed(&counted.bucket) || !reader.Fixed(&weight) || !reader.Fixed(&counted.rows)) {
@@ -415,11 +410,12 @@ absl::StatusOr<store::ScanUnits> ClickHouseStore::ScanWhere(const store::ScanRan
   if (range.fields) {
     projection = RowProjection::Minimal();
     for (const std::string& field : *range.fields) {
-      for (store::FixedColumn column : query::FixedColumnsOf(field)) projection.Add(column);
-      if (!query::IsFixedField(field)) {
+      const model::HoneycombSpanField* span_field = model::FindHoneycombSpanField(field);
+      if (span_field == nullptr) {
         projection.attribute_keys->push_back(field);
         continue;
       }
+      if (span_field->source != store::FixedColumn::kCount) projection.Add(span_field->source);
       span_fields.push_back(field);
       StrAppend(&listed, ", toUInt8(max(has(attr_keys, ", SqlString(field), ")))");
     }

@@ -1,8 +1,8 @@
-#include "clickhouse/clickhouse_documents.h"
+#include "store/clickhouse/clickhouse_documents.h"
 
 #include <cstring>
 
-#include "clickhouse/row_binary.h"
+#include "store/clickhouse/row_binary.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/wall_clock.h"

@@ -1,10 +1,10 @@
-#include "clickhouse/event_rows.h"
+#include "store/clickhouse/event_rows.h"
 
 #include <algorithm>
 #include <array>
 
-#include "clickhouse/clickhouse_client.h"
-#include "clickhouse/row_binary.h"
+#include "store/clickhouse/clickhouse_client.h"
+#include "store/clickhouse/row_binary.h"
 #include "common/strings.h"
 #include "model/event_schema.h"
 

@@ -1,4 +1,4 @@
-// A query spec's filters as a ClickHouse condition on waggle_events (clickhouse/event_rows.h),
+// A row filter (store/predicate.h) as a ClickHouse condition on waggle_events (clickhouse/event_rows.h),
 // so ClickHouse sends only the rows a query may select.
 //
 // The condition is a superset, never a subset: Waggle's executor filters the rows again, so a
@@ -13,18 +13,18 @@
 #include <optional>
 #include <string>
 
-#include "query/query_spec.h"
+#include "store/predicate.h"
 
 namespace waggle::clickhouse {
 
 // "" when no filter narrows the rows.
-std::string FilterCondition(const query::QuerySpec& spec);
+std::string FilterCondition(const store::RowFilter& filter);
 
-// The opposite bound, for counting in ClickHouse (query/counting_store.h): a condition only
+// The opposite bound, for counting in ClickHouse (store/count_pushdown.h): a condition only
 // rows that pass the filters meet ("1" without filters), or nullopt when it cannot name any.
 // Exact cases only: a field with one value in the row (one attribute of its key, or a span
 // field no attribute overrides), plain-text or integer literals.
-std::optional<std::string> SureFilterCondition(const query::QuerySpec& spec);
+std::optional<std::string> SureFilterCondition(const store::RowFilter& filter);
 
 // A breakdown's value as ClickHouse computes it, exactly as the engine would: `decided` is
 // where it can (elsewhere the row goes to the engine); the columns give, in order, UInt8

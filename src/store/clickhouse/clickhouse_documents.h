@@ -10,7 +10,7 @@
 #include <mutex>
 #include <string>
 
-#include "clickhouse/clickhouse_client.h"
+#include "store/clickhouse/clickhouse_client.h"
 #include "store/document_store.h"
 
 namespace waggle::clickhouse {
