@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/http_errors.h"
+#include "common/json_writer.h"
 #include "common/metrics.h"
 #include "common/strings.h"
 #include "common/wall_clock.h"
@@ -28,35 +29,8 @@ namespace {
 namespace http = boost::beast::http;
 using Json = nlohmann::json;
 
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 HttpResponse JsonResponse(const HttpRequest& request, http::status status, const Json& body) {
   return MakeResponse(request, status, "application/json", body.dump(-1, ' ', false, Json::error_handler_t::replace));
-}
-
-HttpResponse MethodNotAllowed(const HttpRequest& request, std::string_view path, const char* allow) {
-  HttpResponse response = JsonError(request, absl::InvalidArgumentError(StrCat("use ", allow, " for ", path)));
-  response.result(http::status::method_not_allowed);
-  response.set(http::field::allow, allow);
-  return response;
 }
 
 std::string HeaderValue(const HttpRequest& request, std::string_view name) {
@@ -144,7 +118,7 @@ absl::StatusOr<store::Marker> MarkerFromBody(const std::string& body) {
 
 HoneycombApi::HoneycombApi(const auth::ApiKeyRegistry& keys, store::Store& store, store::MarkerStore& markers,
                            HoneycombApiOptions options)
-    : keys_(keys), store_(store), markers_(markers), options_(options) {
+    : keys_(keys), store_(store), markers_(markers), options_(options), routes_(MakeRoutes()) {
   for (int i = 0; i < std::max(1, options_.query_workers); ++i) {
     workers_.emplace_back([this] {
       pthread_setname_np(pthread_self(), "waggle-query");
@@ -179,81 +153,52 @@ absl::Status HoneycombApi::CheckKey(const HttpRequest& request, auth::KeyScope s
   return keys_.Check(key, scope);
 }
 
-bool HoneycombApi::Handle(HttpRequest& request, std::string_view path, HttpReply& reply) {
-  if (path.starts_with("/api/bubbleup/")) {
-    if (request.method() != http::verb::post) return reply(MethodNotAllowed(request, path, "POST")), true;
-    BubbleUp(request, PercentDecode(path.substr(std::string_view("/api/bubbleup/").size())), reply);
-    return true;
-  }
-  if (!path.starts_with("/1/")) return false;
-  std::vector<std::string> parts;
-  for (std::string_view rest = path.substr(3); !rest.empty();) {
-    const size_t slash = rest.find('/');
-    parts.push_back(PercentDecode(rest.substr(0, slash)));
-    if (slash == std::string_view::npos) break;
-    rest.remove_prefix(slash + 1);
-  }
-  if (parts.empty()) return false;
-  const std::string& resource = parts[0];
-  const http::verb method = request.method();
-  const std::string dataset = parts.size() > 1 ? parts[1] : "";
-  const std::string id = parts.size() > 2 ? parts[2] : "";
-  auto need_dataset = [&] {
-    if (!dataset.empty()) return true;
-    reply(JsonError(request, absl::InvalidArgumentError(StrCat("the URL needs a dataset: /1/", resource, "/{dataset}"))));
-    return false;
+RouteTable HoneycombApi::MakeRoutes() {
+  using http::verb;
+  RouteTable routes;
+  auto needs_dataset = [](std::string pattern) {
+    return [pattern](HttpRequest& request, const RouteParams&, HttpReply& reply) {
+      reply(JsonError(request, absl::InvalidArgumentError(StrCat("the URL needs a dataset: ", pattern))));
+    };
   };
-  if (resource == "auth" && parts.size() == 1) {
-    if (method != http::verb::get) return reply(MethodNotAllowed(request, path, "GET")), true;
-    Auth(request, reply);
-    return true;
+  for (const char* resource : {"events", "batch", "markers", "queries", "query_results", "columns"}) {
+    routes.Add(StrCat("/1/", resource), {}, needs_dataset(StrCat("/1/", resource, "/{dataset}")));
   }
-  if (resource == "datasets" && parts.size() == 1) {
-    if (method != http::verb::get) return reply(MethodNotAllowed(request, path, "GET")), true;
-    Datasets(request, reply);
-    return true;
-  }
-  if ((resource == "events" || resource == "batch") && parts.size() <= 2) {
-    if (!need_dataset()) return true;
-    if (method != http::verb::post) return reply(MethodNotAllowed(request, path, "POST")), true;
-    Events(request, dataset, reply, resource == "batch");
-    return true;
-  }
-  if (resource == "markers" && parts.size() <= 3) {
-    if (!need_dataset()) return true;
-    Markers(request, dataset, id, reply);
-    return true;
-  }
-  if (resource == "queries" && parts.size() <= 3) {
-    if (!need_dataset()) return true;
-    if (id.empty()) {
-      if (method != http::verb::post) return reply(MethodNotAllowed(request, path, "POST")), true;
-      CreateQuery(request, dataset, reply);
-    } else {
-      if (method != http::verb::get) return reply(MethodNotAllowed(request, path, "GET")), true;
-      GetQuery(request, dataset, id, reply);
-    }
-    return true;
-  }
-  if (resource == "query_results" && parts.size() <= 3) {
-    if (!need_dataset()) return true;
-    if (id.empty()) {
-      if (method != http::verb::post) return reply(MethodNotAllowed(request, path, "POST")), true;
-      CreateQueryResult(request, dataset, reply);
-    } else if (method == http::verb::delete_) {
-      CancelQueryResult(request, dataset, id, reply);
-    } else {
-      if (method != http::verb::get) return reply(MethodNotAllowed(request, path, "GET, DELETE")), true;
-      GetQueryResult(request, dataset, id, reply);
-    }
-    return true;
-  }
-  if (resource == "columns" && parts.size() == 2) {
-    if (method != http::verb::get) return reply(MethodNotAllowed(request, path, "GET")), true;
-    Columns(request, dataset, reply);
-    return true;
-  }
-  return false;
+  routes.Add("/api/bubbleup", {}, needs_dataset("/api/bubbleup/{dataset}"));
+  routes
+      .Add("/1/auth", {verb::get}, [this](HttpRequest& q, const RouteParams&, HttpReply& r) { Auth(q, r); })
+      .Add("/1/datasets", {verb::get}, [this](HttpRequest& q, const RouteParams&, HttpReply& r) { Datasets(q, r); })
+      .Add("/1/events/{dataset}", {verb::post},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { Events(q, p[0], r, /*batch=*/false); })
+      .Add("/1/batch/{dataset}", {verb::post},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { Events(q, p[0], r, /*batch=*/true); })
+      .Add("/1/markers/{dataset}", {verb::get},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { ListMarkers(q, p[0], r); })
+      .Add("/1/markers/{dataset}", {verb::post},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { CreateMarker(q, p[0], r); })
+      .Add("/1/markers/{dataset}/{id}", {verb::put},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { UpdateMarker(q, p[0], p[1], r); })
+      .Add("/1/markers/{dataset}/{id}", {verb::delete_},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { DeleteMarker(q, p[0], p[1], r); })
+      .Add("/1/queries/{dataset}", {verb::post},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { CreateQuery(q, p[0], r); })
+      .Add("/1/queries/{dataset}/{id}", {verb::get},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { GetQuery(q, p[0], p[1], r); })
+      .Add("/1/query_results/{dataset}", {verb::post},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { CreateQueryResult(q, p[0], r); })
+      .Add("/1/query_results/{dataset}/{id}", {verb::get},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { GetQueryResult(q, p[0], p[1], r); })
+      .Add("/1/query_results/{dataset}/{id}", {verb::delete_},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { CancelQueryResult(q, p[0], p[1], r); })
+      .Add("/1/columns/{dataset}", {verb::get},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { Columns(q, p[0], r); })
+      .Add("/api/bubbleup/{dataset}", {verb::post},
+           [this](HttpRequest& q, const RouteParams& p, HttpReply& r) { BubbleUp(q, p[0], r); });
+  return routes;
+}
+
+bool HoneycombApi::Handle(HttpRequest& request, std::string_view path, HttpReply& reply) {
+  return routes_.Dispatch(request, path, reply);
 }
 
 void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, HttpReply& reply, bool batch) {
@@ -263,11 +208,7 @@ void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, Http
   }
   auto body = ingest::DecodeBody(HeaderValue(request, "content-encoding"), std::move(request.body()),
                                  options_.max_decoded_bytes);
-  if (!body.ok()) {
-    HttpResponse response = JsonError(request, body.status());
-    if (body.status().code() == absl::StatusCode::kResourceExhausted) response.result(http::status::payload_too_large);
-    return reply(std::move(response));
-  }
+  if (!body.ok()) return reply(IngestJsonError(request, body.status()));
   const std::string content_type = AsciiLower(HeaderValue(request, "content-type"));
   const auto encoding = content_type.find("msgpack") != std::string::npos ? ingest::EventsEncoding::kMsgpack
                                                                           : ingest::EventsEncoding::kJson;
@@ -291,7 +232,7 @@ void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, Http
   }
   const HttpRequest& req = request;
   ingest::IngestHoneycombEvents(store_, *body, encoding, defaults, batch, [req, reply, batch](ingest::EventsOutcome outcome) {
-    if (!outcome.status.ok()) return reply(JsonError(req, outcome.status));
+    if (!outcome.status.ok()) return reply(IngestJsonError(req, outcome.status));
     if (!batch) return reply(MakeResponse(req, http::status::ok, "application/json", "{}"));
     Json statuses = Json::array();
     for (const absl::Status& item : outcome.elements) {
@@ -302,74 +243,71 @@ void HoneycombApi::Events(HttpRequest& request, const std::string& dataset, Http
   });
 }
 
-void HoneycombApi::Markers(HttpRequest& request, const std::string& dataset, const std::string& id, HttpReply& reply) {
-  const http::verb method = request.method();
-  const std::string ds = AsciiLower(dataset);
-  if (id.empty() && method == http::verb::get) {
-    if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
-    Json list = Json::array();
-    for (const store::Marker& m : markers_.List(ds)) list.push_back(MarkerJson(m));
-    return reply(JsonResponse(request, http::status::ok, list));
-  }
+void HoneycombApi::ListMarkers(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  Json list = Json::array();
+  for (const store::Marker& m : markers_.List(AsciiLower(dataset))) list.push_back(MarkerJson(m));
+  reply(JsonResponse(request, http::status::ok, list));
+}
+
+void HoneycombApi::CreateMarker(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
   if (absl::Status s = CheckKey(request, auth::KeyScope::kIngest); !s.ok()) return reply(JsonError(request, s));
-  if (id.empty() && method == http::verb::post) {
-    auto marker = MarkerFromBody(request.body());
-    if (!marker.ok()) return reply(JsonError(request, marker.status()));
-    marker->dataset = ds;
-    auto created = markers_.Create(std::move(*marker));
-    if (!created.ok()) return reply(JsonError(request, created.status()));
-    return reply(JsonResponse(request, http::status::created, MarkerJson(*created)));
-  }
-  if (!id.empty() && method == http::verb::put) {
-    auto changes = MarkerFromBody(request.body());
-    if (!changes.ok()) return reply(JsonError(request, changes.status()));
-    auto updated = markers_.Update(ds, id, *changes);
-    if (!updated.ok()) return reply(JsonError(request, updated.status()));
-    return reply(JsonResponse(request, http::status::ok, MarkerJson(*updated)));
-  }
-  if (!id.empty() && method == http::verb::delete_) {
-    absl::Status s = markers_.Delete(ds, id);
-    if (!s.ok()) return reply(JsonError(request, s));
-    return reply(MakeResponse(request, http::status::no_content, "application/json", ""));
-  }
-  reply(MethodNotAllowed(request, StrCat("/1/markers/", dataset, id.empty() ? "" : "/{id}"),
-                         id.empty() ? "GET, POST" : "PUT, DELETE"));
+  auto marker = MarkerFromBody(request.body());
+  if (!marker.ok()) return reply(JsonError(request, marker.status()));
+  marker->dataset = AsciiLower(dataset);
+  auto created = markers_.Create(std::move(*marker));
+  if (!created.ok()) return reply(JsonError(request, created.status()));
+  reply(JsonResponse(request, http::status::created, MarkerJson(*created)));
+}
+
+void HoneycombApi::UpdateMarker(HttpRequest& request, const std::string& dataset, const std::string& id,
+                                HttpReply& reply) {
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kIngest); !s.ok()) return reply(JsonError(request, s));
+  auto changes = MarkerFromBody(request.body());
+  if (!changes.ok()) return reply(JsonError(request, changes.status()));
+  auto updated = markers_.Update(AsciiLower(dataset), id, *changes);
+  if (!updated.ok()) return reply(JsonError(request, updated.status()));
+  reply(JsonResponse(request, http::status::ok, MarkerJson(*updated)));
+}
+
+void HoneycombApi::DeleteMarker(HttpRequest& request, const std::string& dataset, const std::string& id,
+                                HttpReply& reply) {
+  if (absl::Status s = CheckKey(request, auth::KeyScope::kIngest); !s.ok()) return reply(JsonError(request, s));
+  if (absl::Status s = markers_.Delete(AsciiLower(dataset), id); !s.ok()) return reply(JsonError(request, s));
+  reply(MakeResponse(request, http::status::no_content, "application/json", ""));
 }
 
 void HoneycombApi::CreateQuery(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
   if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
+  // Parsed once: runs take the spec as it is (a relative range resolves when each runs).
   auto spec = query::ParseQuerySpec(request.body(), UnixSecondsNow());
   if (!spec.ok()) return reply(JsonError(request, spec.status()));
-  // No exceptions: nlohmann throws on numbers ParseQuerySpec's parser accepts (e.g. 1e999).
-  Json doc = Json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    return reply(JsonError(request, absl::InvalidArgumentError("the query spec has a number out of range")));
-  }
-  doc.erase("id");
-  doc.erase("query_id");
-  const std::string canonical = doc.dump();
+  // The same spec (defaults filled in) in the same dataset is the same query.
+  const std::string canonical = query::QuerySpecToJson(*spec);
   const std::string ds = AsciiLower(dataset);
   const std::string key = StrCat(ds, "\n", canonical);
   char id[17];
   std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
+  std::string body = query::QuerySpecToJson(*spec, id);
   {
     std::lock_guard lock(mutex_);
-    queries_[id] = {ds, canonical};
+    queries_[id] = {ds, std::move(*spec)};
   }
-  doc["id"] = id;
-  reply(JsonResponse(request, http::status::ok, doc));
+  reply(MakeResponse(request, http::status::ok, "application/json", std::move(body)));
 }
 
 void HoneycombApi::GetQuery(HttpRequest& request, const std::string& dataset, const std::string& id, HttpReply& reply) {
   if (absl::Status s = CheckKey(request, auth::KeyScope::kQuery); !s.ok()) return reply(JsonError(request, s));
-  std::lock_guard lock(mutex_);
-  auto it = queries_.find(id);
-  if (it == queries_.end() || it->second.dataset != AsciiLower(dataset)) {
-    return reply(JsonError(request, absl::NotFoundError(StrCat("query ", id, " not found in dataset ", dataset))));
+  std::string body;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = queries_.find(id);
+    if (it == queries_.end() || it->second.dataset != AsciiLower(dataset)) {
+      return reply(JsonError(request, absl::NotFoundError(StrCat("query ", id, " not found in dataset ", dataset))));
+    }
+    body = query::QuerySpecToJson(it->second.spec, id);
   }
-  Json doc = Json::parse(it->second.spec_json);
-  doc["id"] = id;
-  reply(JsonResponse(request, http::status::ok, doc));
+  reply(MakeResponse(request, http::status::ok, "application/json", std::move(body)));
 }
 
 void HoneycombApi::CreateQueryResult(HttpRequest& request, const std::string& dataset, HttpReply& reply) {
@@ -413,19 +351,14 @@ void HoneycombApi::CreateQueryResult(HttpRequest& request, const std::string& da
 }
 
 std::string HoneycombApi::ResultJson(const QueryRun& run, const HttpRequest& request) const {
-  const std::string host = HeaderValue(request, "host");
-  Json doc = {{"id", run.id},
-              {"query_id", run.query_id},
-              {"complete", run.complete},
-              {"links",
-               {{"query_url", StrCat("http://", host, "/query/", run.dataset, "?query_id=", run.query_id)},
-                {"graph_image_url", ""}}}};
-  std::string out = doc.dump();
-  if (run.complete) {
-    // Splice the already serialized data in rather than parse it again.
-    out.pop_back();
-    StrAppend(&out, ",\"data\":", run.data_json, ",\"stats\":", run.stats_json, "}");
-  }
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("id").String(run.id).Key("query_id").String(run.query_id).Key("complete").Bool(run.complete);
+  w.Key("links").BeginObject().Key("query_url");
+  w.String(StrCat("http://", HeaderValue(request, "host"), "/query/", run.dataset, "?query_id=", run.query_id));
+  w.Key("graph_image_url").String("").EndObject();
+  if (run.complete) w.Key("data").Raw(run.data_json).Key("stats").Raw(run.stats_json);
+  w.EndObject();
   return out;
 }
 
@@ -489,11 +422,11 @@ void HoneycombApi::WorkerLoop() {
 }
 
 void HoneycombApi::Run(QueryRun& run) {
-  std::string spec_json;
+  std::optional<query::QuerySpec> spec;
   {
     std::lock_guard lock(mutex_);
     auto q = queries_.find(run.query_id);
-    if (q != queries_.end()) spec_json = q->second.spec_json;
+    if (q != queries_.end()) spec = q->second.spec;
   }
   auto finish = [&](absl::Status status, std::string data, std::string stats) {
     std::lock_guard lock(mutex_);
@@ -502,8 +435,8 @@ void HoneycombApi::Run(QueryRun& run) {
     run.stats_json = std::move(stats);
     run.complete = true;
   };
-  auto spec = query::ParseQuerySpec(spec_json, UnixSecondsNow());
-  if (!spec.ok()) return finish(spec.status(), "", "");
+  if (!spec) return finish(absl::NotFoundError(StrCat("query ", run.query_id, " is gone")), "", "");
+  query::ResolveTimes(*spec, UnixSecondsNow());
   if (run.limit > 0) spec->limit = std::min(run.limit, 10000);
   query::QueryOptions options;
   if (run.dataset != "__all__") options.datasets = {run.dataset};
@@ -519,11 +452,17 @@ void HoneycombApi::Run(QueryRun& run) {
   }
   const query::QueryStats& st = result->stats;
   metrics::QueryLatency("honeycomb").Observe(st.seconds);
-  Json stats = {{"units", st.units_total},          {"units_skipped", st.units_skipped},
-                {"rows_scanned", st.rows_scanned},  {"rows_matched", st.rows_matched},
-                {"seconds", st.seconds},            {"exact_percentiles", st.exact_percentiles}};
-  finish(absl::OkStatus(), query::QueryResultData(*result).dump(-1, ' ', false, Json::error_handler_t::replace),
-         stats.dump());
+  std::string stats;
+  JsonWriter(&stats)
+      .BeginObject()
+      .Key("units").Int(static_cast<int64_t>(st.units_total))
+      .Key("units_skipped").Int(static_cast<int64_t>(st.units_skipped))
+      .Key("rows_scanned").Int(static_cast<int64_t>(st.rows_scanned))
+      .Key("rows_matched").Int(static_cast<int64_t>(st.rows_matched))
+      .Key("seconds").Double(st.seconds)
+      .Key("exact_percentiles").Bool(st.exact_percentiles)
+      .EndObject();
+  finish(absl::OkStatus(), query::QueryResultData(*result), std::move(stats));
 }
 
 namespace {

@@ -18,6 +18,7 @@
 
 #include "auth/api_keys.h"
 #include "api/http_server.h"
+#include "api/route_table.h"
 #include "query/query_executor.h"
 #include "store/marker_store.h"
 #include "store/store.h"
@@ -49,7 +50,7 @@ class HoneycombApi {
  private:
   struct StoredQuery {
     std::string dataset;
-    std::string spec_json;  // as given: relative time ranges resolve when it runs
+    query::QuerySpec spec;  // parsed once; a relative time range resolves when it runs
   };
   struct QueryRun {
     std::string id;
@@ -65,7 +66,10 @@ class HoneycombApi {
   };
 
   void Events(HttpRequest& request, const std::string& dataset, HttpReply& reply, bool batch);
-  void Markers(HttpRequest& request, const std::string& dataset, const std::string& id, HttpReply& reply);
+  void ListMarkers(HttpRequest& request, const std::string& dataset, HttpReply& reply);
+  void CreateMarker(HttpRequest& request, const std::string& dataset, HttpReply& reply);
+  void UpdateMarker(HttpRequest& request, const std::string& dataset, const std::string& id, HttpReply& reply);
+  void DeleteMarker(HttpRequest& request, const std::string& dataset, const std::string& id, HttpReply& reply);
   void CreateQuery(HttpRequest& request, const std::string& dataset, HttpReply& reply);
   void GetQuery(HttpRequest& request, const std::string& dataset, const std::string& id, HttpReply& reply);
   void CreateQueryResult(HttpRequest& request, const std::string& dataset, HttpReply& reply);
@@ -77,6 +81,7 @@ class HoneycombApi {
   // POST /api/bubbleup/{dataset}: Waggle's own (Honeycomb has no public BubbleUp API).
   void BubbleUp(HttpRequest& request, const std::string& dataset, HttpReply& reply);
 
+  RouteTable MakeRoutes();
   absl::Status CheckKey(const HttpRequest& request, auth::KeyScope scope) const;
   std::string ResultJson(const QueryRun& run, const HttpRequest& request) const;
   void WorkerLoop();
@@ -87,6 +92,7 @@ class HoneycombApi {
   store::Store& store_;
   store::MarkerStore& markers_;
   const HoneycombApiOptions options_;
+  const RouteTable routes_;
 
   // State below is protected by mutex_.
   std::mutex mutex_;

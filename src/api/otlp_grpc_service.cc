@@ -1,5 +1,6 @@
 #include "api/otlp_grpc_service.h"
 
+#include "api/http_errors.h"
 #include "common/metrics.h"
 
 #include <google/protobuf/arena.h>
@@ -21,7 +22,7 @@ std::optional<std::string> Metadata(const grpc::CallbackServerContext& context, 
 
 grpc::Status ToGrpc(const absl::Status& status) {
   // absl and gRPC share the canonical code numbers.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(AnswerFor(status).grpc), std::string(status.message()));
 }
 
 }  // namespace
@@ -63,12 +64,8 @@ grpc::ServerUnaryReactor* OtlpGrpcService::Export(grpc::CallbackServerContext* c
           outcome.status.code() == absl::StatusCode::kResourceExhausted) {
         metrics::RequestsShed("otlp_grpc").Increment();
       }
-      // A full disk or a full queue: UNAVAILABLE is what OTLP clients retry.
-      absl::StatusCode code = outcome.status.code() == absl::StatusCode::kResourceExhausted
-                                  ? absl::StatusCode::kUnavailable
-                                  : outcome.status.code();
-      reactor->Finish(grpc::Status(static_cast<grpc::StatusCode>(code),
-                                   std::string(outcome.status.message())));
+      // A full disk or a full queue is UNAVAILABLE, which OTLP clients retry.
+      reactor->Finish(ToGrpc(outcome.status));
       return;
     }
     std::string body = ingest::ExportResponseBody(ingest::OtlpEncoding::kProtobuf,

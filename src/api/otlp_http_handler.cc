@@ -44,16 +44,13 @@ void OtlpHttpHandler::Handle(HttpRequest&& request, HttpReply reply) {
   auto dataset = ingest_.Authorize({Header(request, "x-honeycomb-team"),
                                     Header(request, "x-honeycomb-dataset")});
   if (!dataset.ok()) {
-    return reply(OtlpError(request, *encoding, dataset.status(), HttpStatusFor(dataset.status())));
+    return reply(OtlpError(request, *encoding, dataset.status(), IngestHttpStatusFor(dataset.status())));
   }
 
   auto body = ingest::DecodeBody(std::string(request[http::field::content_encoding]),
                                  std::move(request.body()), max_decoded_bytes_);
   if (!body.ok()) {
-    http::status code = body.status().code() == absl::StatusCode::kResourceExhausted
-                            ? http::status::payload_too_large
-                            : HttpStatusFor(body.status());
-    return reply(OtlpError(request, *encoding, body.status(), code));
+    return reply(OtlpError(request, *encoding, body.status(), IngestHttpStatusFor(body.status())));
   }
 
   google::protobuf::Arena arena(ingest::OtlpArenaOptions(body->size()));
@@ -71,7 +68,7 @@ void OtlpHttpHandler::Handle(HttpRequest&& request, HttpReply reply) {
                   reply = std::move(reply)](ingest::ExportOutcome outcome) {
                    if (!outcome.status.ok()) {
                      return reply(OtlpError(header_only, encoding, outcome.status,
-                                            HttpStatusFor(outcome.status)));
+                                            IngestHttpStatusFor(outcome.status)));
                    }
                    reply(MakeResponse(header_only, http::status::ok, ingest::ContentTypeOf(encoding),
                                       ingest::ExportResponseBody(encoding, outcome.rejected_spans,

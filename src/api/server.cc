@@ -242,7 +242,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 }
 
 Server::Server(const ServerOptions& options)
-    : options_(options), keys_(options.api_keys), work_(boost::asio::make_work_guard(io_)) {}
+    : options_(options), keys_(options.api_keys), routes_(MakeRoutes()), work_(boost::asio::make_work_guard(io_)) {}
 
 Tenant* Server::tenant(std::string_view team) const {
   auto it = tenant_of_team_.find(team);
@@ -278,49 +278,57 @@ std::optional<ListenAddress> Server::xray_address() const {
 }
 
 
+RouteTable Server::MakeRoutes() {
+  using http::verb;
+  RouteTable routes;
+  routes
+      .Add("/v1/traces", {verb::post},
+           [this](HttpRequest& request, const RouteParams&, HttpReply& reply) {
+             TenantForRequest(request).otlp_http().Handle(std::move(request), std::move(reply));
+           })
+      .Add("/api/traces/{id}", {verb::get},
+           [this](HttpRequest& request, const RouteParams& params, HttpReply& reply) {
+             LookupTrace(TenantForRequest(request), request, params[0], std::move(reply));
+           })
+      .Add("/api/status", {verb::get},
+           [this](HttpRequest& request, const RouteParams&, HttpReply& reply) {
+             StoreStatus(TenantForRequest(request), request, std::move(reply));
+           })
+      .Add("/healthz", {},
+           [](HttpRequest& request, const RouteParams&, HttpReply& reply) {
+             reply(MakeResponse(request, http::status::ok, "text/plain", "ok\n"));
+           })
+      .Add("/readyz", {},
+           [this](HttpRequest& request, const RouteParams&, HttpReply& reply) {
+             // Ready to take writes: started, not shutting down, the store open.
+             if (shut_down_.load() || tenants_.empty()) {
+               return reply(JsonError(request, absl::UnavailableError("shutting down")));
+             }
+             reply(MakeResponse(request, http::status::ok, "text/plain", "ready\n"));
+           })
+      .Add("/metrics", {verb::get}, [this](HttpRequest& request, const RouteParams&, HttpReply& reply) {
+        reply(MakeResponse(request, http::status::ok, "text/plain; version=0.0.4; charset=utf-8", Metrics()));
+      });
+  return routes;
+}
+
 void Server::Route(HttpRequest&& request, HttpReply reply) {
   ++http_in_flight_;
   std::string_view target(request.target().data(), request.target().size());
   std::string_view path = target.substr(0, target.find('?'));
   HttpReply counted = [this, reply = std::move(reply), protocol = ProtocolOfPath(path)](HttpResponse response) {
-    if (response.result() == http::status::too_many_requests || response.result() == http::status::service_unavailable) {
+    if (response.result() == http::status::too_many_requests || response.result() == http::status::service_unavailable ||
+        response.result() == http::status::insufficient_storage) {
       metrics::RequestsShed(protocol).Increment();
     }
     reply(std::move(response));
     --http_in_flight_;
   };
 
-  if (path == "/v1/traces") {
-    if (request.method() != http::verb::post) {
-      HttpResponse response = JsonError(request, absl::InvalidArgumentError("use POST for /v1/traces"));
-      response.result(http::status::method_not_allowed);
-      response.set(http::field::allow, "POST");
-      return counted(std::move(response));
-    }
-    return TenantForRequest(request).otlp_http().Handle(std::move(request), std::move(counted));
-  }
+  if (routes_.Dispatch(request, path, counted)) return;
   Tenant& tenant = TenantForRequest(request);
-  if (path.starts_with("/api/traces/") && request.method() == http::verb::get) {
-    return LookupTrace(tenant, request, path.substr(std::string_view("/api/traces/").size()), std::move(counted));
-  }
-  if (path == "/api/status" && request.method() == http::verb::get) {
-    return StoreStatus(tenant, request, std::move(counted));
-  }
   if (tenant.honeycomb().Handle(request, path, counted)) return;
   if (tenant.xray_api().Handle(request, path, counted)) return;
-  if (path == "/healthz") {
-    return counted(MakeResponse(request, http::status::ok, "text/plain", "ok\n"));
-  }
-  if (path == "/readyz") {
-    // Ready to take writes: started, not shutting down, the store open.
-    if (shut_down_.load() || tenants_.empty()) {
-      return counted(JsonError(request, absl::UnavailableError("shutting down")));
-    }
-    return counted(MakeResponse(request, http::status::ok, "text/plain", "ready\n"));
-  }
-  if (path == "/metrics" && request.method() == http::verb::get) {
-    return counted(MakeResponse(request, http::status::ok, "text/plain; version=0.0.4; charset=utf-8", Metrics()));
-  }
   if (request.method() == http::verb::get || request.method() == http::verb::head) {
     if (const UiAsset* asset = ui_.Find(path)) {
       HttpResponse response = MakeResponse(request, http::status::ok, asset->content_type, asset->body);

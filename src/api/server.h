@@ -23,6 +23,7 @@
 #include "api/http_server.h"
 #include "api/listen_address.h"
 #include "api/otlp_grpc_service.h"
+#include "api/route_table.h"
 #include "api/tenant.h"
 #include "api/ui_assets.h"
 #include "api/xray_daemon.h"
@@ -85,6 +86,7 @@ class Server {
 
  private:
   explicit Server(const ServerOptions& options);
+  RouteTable MakeRoutes();
   void Route(HttpRequest&& request, HttpReply reply);
   // The tenant of an API key; the default team's for a missing or unknown key.
   Tenant& TenantForKey(const std::optional<std::string_view>& key) const;
@@ -97,6 +99,7 @@ class Server {
   // Constant after Start.
   const ServerOptions options_;
   const auth::ApiKeyRegistry keys_;  // every team's keys, to find a key's team
+  const RouteTable routes_;          // the server's own endpoints (each tenant's APIs have theirs)
   std::map<std::string, std::string, std::less<>> team_of_access_key_;
   std::vector<std::unique_ptr<Tenant>> tenants_;
   std::map<std::string, Tenant*, std::less<>> tenant_of_team_;

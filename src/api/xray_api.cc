@@ -36,26 +36,8 @@ HttpResponse XrayError(const HttpRequest& request, http::status status, std::str
 }
 
 HttpResponse XrayError(const HttpRequest& request, const absl::Status& status) {
-  const std::string message(status.message());
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kDeadlineExceeded:
-      return XrayError(request, http::status::bad_request, "InvalidRequestException", message);
-    case absl::StatusCode::kFailedPrecondition:
-      return XrayError(request, http::status::bad_request, "RuleLimitExceededException", message);
-    case absl::StatusCode::kUnavailable:
-      return XrayError(request, http::status::too_many_requests, "ThrottledException", message);
-    case absl::StatusCode::kResourceExhausted:
-      return XrayError(request, http::status::service_unavailable, "ServiceUnavailableException", message);
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kUnauthenticated:
-      return XrayError(request, http::status::forbidden, "AccessDeniedException", message);
-    default:
-      return XrayError(request, http::status::internal_server_error, "InternalFailure", message);
-  }
+  const ErrorAnswer& answer = AnswerFor(status);
+  return XrayError(request, answer.xray_http, answer.xray_type, std::string(status.message()));
 }
 
 std::optional<double> TimeField(const Json& body, const char* key) {

@@ -26,6 +26,9 @@ class JsonWriter {
   JsonWriter& Int(int64_t value);
   JsonWriter& Double(double value);  // non-finite values as null
   JsonWriter& Bool(bool value);
+  JsonWriter& Null();
+  // A value already written as JSON (by another JsonWriter), placed as it is.
+  JsonWriter& Raw(std::string_view json);
 
  private:
   JsonWriter& Open(char c);

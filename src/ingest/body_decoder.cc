@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "common/strings.h"
+#include "common/errors.h"
 #include "common/strings.h"
 
 namespace waggle::ingest {
@@ -14,7 +14,7 @@ namespace {
 constexpr size_t kChunk = 64 * 1024;
 
 absl::Status TooLarge(size_t max_decoded_bytes) {
-  return absl::ResourceExhaustedError(StrCat(
+  return TooLargeError(StrCat(
       "decompressed body exceeds the limit of ", max_decoded_bytes,
       " bytes; send smaller batches (for example lower the exporter's max batch size)"));
 }

@@ -10,7 +10,7 @@
 
 namespace waggle::ingest {
 
-// Errors: kUnimplemented for an unknown encoding (HTTP 415), kResourceExhausted when the
+// Errors: kUnimplemented for an unknown encoding (HTTP 415), TooLargeError (common/errors.h) when the
 // decoded body would exceed `max_decoded_bytes` (HTTP 413), kInvalidArgument for a corrupt
 // stream (HTTP 400).
 absl::StatusOr<std::string> DecodeBody(std::string_view content_encoding, std::string body,

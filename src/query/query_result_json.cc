@@ -3,47 +3,56 @@
 #include <cmath>
 #include <ctime>
 
+#include "common/json_writer.h"
+
 namespace waggle::query {
 namespace {
 
-using Json = nlohmann::json;
-
-Json GroupValueJson(const GroupValue& v) {
+void WriteGroupValue(JsonWriter& w, const GroupValue& v) {
   switch (v.type) {
-    case ValueType::kString: return v.string_value;
-    case ValueType::kInt: return v.int_value;
-    case ValueType::kDouble: return v.double_value;
-    case ValueType::kBool: return v.int_value != 0;
+    case ValueType::kString: w.String(v.string_value); return;
+    case ValueType::kInt: w.Int(v.int_value); return;
+    case ValueType::kDouble: w.Double(v.double_value); return;
+    case ValueType::kBool: w.Bool(v.int_value != 0); return;
     case ValueType::kAbsent: break;
   }
-  return nullptr;
+  w.Null();
 }
 
-Json NumberJson(double v, bool integral) {
-  if (integral && v == std::floor(v) && std::fabs(v) < 9e15) return static_cast<int64_t>(v);
-  return v;
+void WriteNumber(JsonWriter& w, double v, bool integral) {
+  if (integral && v == std::floor(v) && std::fabs(v) < 9e15) {
+    w.Int(static_cast<int64_t>(v));
+  } else {
+    w.Double(v);
+  }
 }
 
-Json RowData(const QueryResult& result, const ResultRow& row) {
-  Json data = Json::object();
+void WriteRowData(JsonWriter& w, const QueryResult& result, const ResultRow& row) {
+  w.BeginObject();
   for (size_t b = 0; b < row.group.size() && b < result.spec.breakdowns.size(); ++b) {
-    data[result.spec.breakdowns[b]] = GroupValueJson(row.group[b]);
+    w.Key(result.spec.breakdowns[b]);
+    WriteGroupValue(w, row.group[b]);
   }
   for (size_t i = 0; i < row.values.size(); ++i) {
     const Calculation& c = result.spec.calculations[i];
     const CalculationValue& v = row.values[i];
+    w.Key(ResultKey(c));
     if (c.op == CalculationOp::kHeatmap) {
       const HeatmapRange& range = result.heatmaps[i];
-      Json counts = Json::array();
-      for (double w : v.heatmap) counts.push_back(NumberJson(w, true));
-      data[ResultKey(c)] = {{"min", range.min}, {"max", range.max}, {"counts", std::move(counts)}};
+      w.BeginObject().Key("min").Double(range.min).Key("max").Double(range.max).Key("counts").BeginArray();
+      for (double weight : v.heatmap) WriteNumber(w, weight, true);
+      w.EndArray().EndObject();
       continue;
     }
     const bool integral = c.op == CalculationOp::kCount || c.op == CalculationOp::kCountDistinct ||
                           c.op == CalculationOp::kConcurrency;
-    data[ResultKey(c)] = v.number ? NumberJson(*v.number, integral) : Json(nullptr);
+    if (v.number) {
+      WriteNumber(w, *v.number, integral);
+    } else {
+      w.Null();
+    }
   }
-  return data;
+  w.EndObject();
 }
 
 }  // namespace
@@ -57,14 +66,23 @@ std::string FormatRfc3339(int64_t unix_seconds) {
   return buf;
 }
 
-Json QueryResultData(const QueryResult& result) {
-  Json series = Json::array();
+std::string QueryResultData(const QueryResult& result) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("series").BeginArray();
   for (const SeriesRow& s : result.series) {
-    series.push_back({{"time", FormatRfc3339(s.time)}, {"data", RowData(result, s.row)}});
+    w.BeginObject().Key("time").String(FormatRfc3339(s.time)).Key("data");
+    WriteRowData(w, result, s.row);
+    w.EndObject();
   }
-  Json results = Json::array();
-  for (const ResultRow& r : result.results) results.push_back({{"data", RowData(result, r)}});
-  return {{"series", std::move(series)}, {"results", std::move(results)}};
+  w.EndArray().Key("results").BeginArray();
+  for (const ResultRow& r : result.results) {
+    w.BeginObject().Key("data");
+    WriteRowData(w, result, r);
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  return out;
 }
 
 }  // namespace waggle::query

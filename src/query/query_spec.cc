@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_writer.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -96,18 +97,6 @@ absl::StatusOr<int64_t> IntField(const Json& v, std::string_view path) {
     return static_cast<int64_t>(v.get<double>());
   }
   return FieldError(path, "must be an integer");
-}
-
-Json LiteralToJson(const Literal& l) {
-  return std::visit(
-      [](const auto& v) -> Json {
-        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) {
-          return nullptr;
-        } else {
-          return v;
-        }
-      },
-      l);
 }
 
 bool SameCalculation(CalculationOp op, const std::string& column, const Calculation& c) {
@@ -266,9 +255,8 @@ absl::Status ValidateQuerySpec(QuerySpec& spec, bool time_range_given, bool star
   } else if (end_given) {
     spec.start_time = spec.end_time - spec.time_range;
   } else {
-    // Relative to now, including events of the second under way.
-    spec.end_time = now + 1;
-    spec.start_time = spec.end_time - spec.time_range;
+    spec.relative = true;
+    ResolveTimes(spec, now);
   }
   if (spec.granularity == 0) {
     spec.granularity = DefaultGranularity(spec.time_range);
@@ -431,58 +419,97 @@ absl::StatusOr<QuerySpec> ParseQuerySpec(std::string_view text, int64_t now) {
   return spec;
 }
 
-std::string QuerySpecToJson(const QuerySpec& spec) {
-  Json doc = Json::object();
-  Json calculations = Json::array();
+void ResolveTimes(QuerySpec& spec, int64_t now) {
+  if (!spec.relative) return;
+  // Relative to now, including events of the second under way.
+  spec.end_time = now + 1;
+  spec.start_time = spec.end_time - spec.time_range;
+}
+
+namespace {
+
+void WriteLiteral(JsonWriter& w, const Literal& l) {
+  std::visit(
+      [&w](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          w.Null();
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          w.String(v);
+        } else if constexpr (std::is_same_v<T, int64_t>) {
+          w.Int(v);
+        } else if constexpr (std::is_same_v<T, double>) {
+          w.Double(v);
+        } else {
+          w.Bool(v);
+        }
+      },
+      l);
+}
+
+}  // namespace
+
+std::string QuerySpecToJson(const QuerySpec& spec, std::string_view id) {
+  // JsonWriter turns invalid UTF-8 (column names from the text form) into U+FFFD.
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  if (!id.empty()) w.Key("id").String(id);
+  w.Key("calculations").BeginArray();
   for (const Calculation& c : spec.calculations) {
-    Json j = {{"op", CalculationOpName(c.op)}};
-    if (!c.column.empty()) j["column"] = c.column;
-    calculations.push_back(std::move(j));
+    w.BeginObject().Key("op").String(CalculationOpName(c.op));
+    if (!c.column.empty()) w.Key("column").String(c.column);
+    w.EndObject();
   }
-  doc["calculations"] = std::move(calculations);
+  w.EndArray();
   if (!spec.filters.empty()) {
-    Json filters = Json::array();
+    w.Key("filters").BeginArray();
     for (const Filter& f : spec.filters) {
-      Json j = {{"column", f.column}, {"op", FilterOpName(f.op)}};
+      w.BeginObject().Key("column").String(f.column).Key("op").String(FilterOpName(f.op));
       if (f.op == FilterOp::kIn || f.op == FilterOp::kNotIn) {
-        Json values = Json::array();
-        for (const Literal& l : f.values) values.push_back(LiteralToJson(l));
-        j["value"] = std::move(values);
+        w.Key("value").BeginArray();
+        for (const Literal& l : f.values) WriteLiteral(w, l);
+        w.EndArray();
       } else if (!f.values.empty()) {
-        j["value"] = LiteralToJson(f.values.front());
+        w.Key("value");
+        WriteLiteral(w, f.values.front());
       }
-      filters.push_back(std::move(j));
+      w.EndObject();
     }
-    doc["filters"] = std::move(filters);
-    doc["filter_combination"] = spec.filter_or ? "OR" : "AND";
+    w.EndArray().Key("filter_combination").String(spec.filter_or ? "OR" : "AND");
   }
-  if (!spec.breakdowns.empty()) doc["breakdowns"] = spec.breakdowns;
+  if (!spec.breakdowns.empty()) {
+    w.Key("breakdowns").BeginArray();
+    for (const std::string& b : spec.breakdowns) w.String(b);
+    w.EndArray();
+  }
   if (!spec.orders.empty()) {
-    Json orders = Json::array();
+    w.Key("orders").BeginArray();
     for (const Order& o : spec.orders) {
-      Json j = Json::object();
-      if (o.op) j["op"] = CalculationOpName(*o.op);
-      if (!o.column.empty()) j["column"] = o.column;
-      j["order"] = o.descending ? "descending" : "ascending";
-      orders.push_back(std::move(j));
+      w.BeginObject();
+      if (o.op) w.Key("op").String(CalculationOpName(*o.op));
+      if (!o.column.empty()) w.Key("column").String(o.column);
+      w.Key("order").String(o.descending ? "descending" : "ascending").EndObject();
     }
-    doc["orders"] = std::move(orders);
+    w.EndArray();
   }
   if (!spec.havings.empty()) {
-    Json havings = Json::array();
+    w.Key("havings").BeginArray();
     for (const Having& h : spec.havings) {
-      Json j = {{"calculate_op", CalculationOpName(h.calculate_op)}, {"op", FilterOpName(h.op)}, {"value", h.value}};
-      if (!h.column.empty()) j["column"] = h.column;
-      havings.push_back(std::move(j));
+      w.BeginObject().Key("calculate_op").String(CalculationOpName(h.calculate_op));
+      if (!h.column.empty()) w.Key("column").String(h.column);
+      w.Key("op").String(FilterOpName(h.op)).Key("value").Double(h.value).EndObject();
     }
-    doc["havings"] = std::move(havings);
+    w.EndArray();
   }
-  doc["limit"] = spec.limit;
-  doc["start_time"] = spec.start_time;
-  doc["end_time"] = spec.end_time;
-  doc["granularity"] = spec.granularity;
-  // Column names from the text form may hold invalid UTF-8: replace it rather than throw (fuzzing found it).
-  return doc.dump(-1, ' ', false, Json::error_handler_t::replace);
+  w.Key("limit").Int(spec.limit);
+  if (spec.relative) {
+    w.Key("time_range").Int(spec.time_range);
+  } else {
+    w.Key("start_time").Int(spec.start_time).Key("end_time").Int(spec.end_time);
+  }
+  w.Key("granularity").Int(spec.granularity).EndObject();
+  return out;
 }
 
 }  // namespace waggle::query

@@ -61,6 +61,8 @@ struct QuerySpec {
   int64_t end_time = 0;
   int64_t time_range = 7200;
   int64_t granularity = 0;  // seconds per series bucket
+  // Only time_range was given: the range ends now, whenever the query runs (ResolveTimes).
+  bool relative = false;
 };
 
 const char* CalculationOpName(CalculationOp op);
@@ -78,8 +80,12 @@ absl::StatusOr<QuerySpec> ParseQuerySpec(std::string_view json, int64_t now);
 // Checks a spec built some other way (the text form) and fills in defaults.
 absl::Status ValidateQuerySpec(QuerySpec& spec, bool time_range_given, bool start_given, bool end_given,
                                int64_t now);
-// The spec as JSON, in the shape ParseQuerySpec reads (times resolved to start/end).
-std::string QuerySpecToJson(const QuerySpec& spec);
+// A relative spec's start and end for a run at `now` (unix seconds); others stay as they are.
+void ResolveTimes(QuerySpec& spec, int64_t now);
+// The spec as JSON, in the shape ParseQuerySpec reads, defaults filled in: a relative spec
+// keeps its time_range, others give start_time and end_time. With an `id`, it comes first
+// (the answer of POST /1/queries).
+std::string QuerySpecToJson(const QuerySpec& spec, std::string_view id = {});
 
 // A granularity for a time range: a round number of seconds giving 60..300 buckets.
 int64_t DefaultGranularity(int64_t time_range);

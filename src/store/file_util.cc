@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -23,7 +24,7 @@ void SetInjectedDiskFull(bool full) { injected_disk_full.store(full); }
 absl::Status ErrnoStatus(std::string_view what, const std::string& path) {
   int err = errno;
   std::string message = StrCat(what, " ", path, ": ", std::strerror(err));
-  if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(message);
+  if (err == ENOSPC || err == EDQUOT) return DiskFullError(message);
   return absl::InternalError(message);
 }
 

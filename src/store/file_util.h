@@ -1,5 +1,5 @@
-// File helpers for the store: errors as absl::Status (a full disk is kResourceExhausted, so
-// the API answers 503 + Retry-After), whole writes, directory fsyncs, and a fault hook that
+// File helpers for the store: errors as absl::Status (a full disk is DiskFullError, which
+// the API answers with a retry later), whole writes, directory fsyncs, and a fault hook that
 // makes every store write fail as on a full disk, for tests.
 #pragma once
 
@@ -11,7 +11,7 @@
 
 namespace waggle::store {
 
-// Reads errno: ENOSPC and EDQUOT become kResourceExhausted, the rest kInternal.
+// Reads errno: ENOSPC and EDQUOT become DiskFullError (common/errors.h), the rest kInternal.
 absl::Status ErrnoStatus(std::string_view what, const std::string& path);
 
 absl::StatusOr<int> OpenForWrite(const std::string& path);  // create or truncate

@@ -140,7 +140,7 @@ void RoundNumbers(Json& j) {
 
 std::vector<std::string> Render(const absl::StatusOr<query::QueryResult>& result, bool series) {
   if (!result.ok()) return {StrCat("error: ", std::string(result.status().message()))};
-  Json data = query::QueryResultData(*result);
+  Json data = Json::parse(query::QueryResultData(*result));
   RoundNumbers(data);
   std::vector<std::string> out;
   for (const Json& row : data["results"]) out.push_back(row["data"].dump());

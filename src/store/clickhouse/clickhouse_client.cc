@@ -124,7 +124,7 @@ absl::StatusOr<std::string> ClickHouseClient::Execute(std::string_view sql, std:
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   } catch (const beast::system_error& e) {
     if (e.code() == http::error::body_limit) {
-      return absl::ResourceExhaustedError(
+      return absl::OutOfRangeError(
           StrCat("ClickHouse's answer is larger than ", max_response_bytes >> 20, " MiB; narrow the time range"));
     }
     return absl::UnavailableError(StrCat("ClickHouse at ", endpoint_.ToString(), " cannot be reached: ", e.what()));

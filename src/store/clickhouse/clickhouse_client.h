@@ -39,8 +39,8 @@ class ClickHouseClient {
 
   // Runs `sql` with `data` as its input (an INSERT ... FORMAT's rows), or `sql` alone.
   // kUnavailable when ClickHouse cannot be reached or answers 5xx with a connection problem;
-  // kInvalidArgument / kInternal with ClickHouse's message otherwise; kResourceExhausted when
-  // the answer exceeds `max_response_bytes`.
+  // kInvalidArgument / kInternal with ClickHouse's message otherwise; kOutOfRange (as a query
+  // over its memory budget: narrow it) when the answer exceeds `max_response_bytes`.
   absl::StatusOr<std::string> Execute(std::string_view sql, std::string_view data = {},
                                       uint64_t max_response_bytes = 1ull << 30) const;
 

@@ -4,6 +4,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "common/errors.h"
+
 namespace waggle::ingest {
 namespace {
 
@@ -46,6 +48,7 @@ TEST(BodyDecoderTest, BombsStopAtTheLimit) {
   ASSERT_LT(gz.size(), 64u * 1024);
   auto gz_result = DecodeBody("gzip", gz, 1 << 20);
   EXPECT_EQ(gz_result.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(KindOf(gz_result.status()), ErrorKind::kTooLarge);  // 413, not a full disk's 503
   auto zstd_result = DecodeBody("zstd", Zstd(zeros), 1 << 20);
   EXPECT_EQ(zstd_result.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(DecodeBody("", std::string(200, 'x'), 100).status().code(),

@@ -7,6 +7,7 @@
 #include <future>
 #include <thread>
 
+#include "common/errors.h"
 #include "common/sync_point.h"
 #include "store/file_util.h"
 #include "testing/temp_dir.h"
@@ -270,6 +271,7 @@ TEST_F(EmbeddedStoreTest, FullDiskRefusesThenResumesWithoutHarm) {
   SetInjectedDiskFull(true);
   absl::Status full = AppendAndWait(**store, {Span(kTraceB, "0000000000000001", now)});
   EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted) << full;
+  EXPECT_EQ(KindOf(full), ErrorKind::kDiskFull);
   EXPECT_FALSE((*store)->FlushAndCompact().ok());  // the flush cannot write either
   SetInjectedDiskFull(false);
   EXPECT_TRUE((*store)->FindTrace(Trace(kTraceB))->empty());  // never acknowledged
