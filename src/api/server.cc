@@ -14,6 +14,7 @@
 #include "api/http_errors.h"
 #include "api/trace_renderer.h"
 #include "store/clickhouse/clickhouse_store.h"
+#include "store/column_cache.h"
 #include <nlohmann/json.hpp>
 
 #include "xray/segment_document.h"
@@ -130,6 +131,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   const uint64_t budget = options.memory_budget_bytes;
   const uint64_t team_count = teams.size();
+  // Decoded columns for queries, a quarter of the budget, shared by every team's parts.
+  store::ColumnCache::Shared().SetCapacity(options.clickhouse ? 0 : budget / 4);
   for (const std::string& team : teams) {
     TenantOptions tenant;
     tenant.team = team;
@@ -376,6 +379,13 @@ void Server::StoreStatus(Tenant& tenant, const HttpRequest& request, HttpReply r
                          {"merges", s.merges},         {"parts_dropped", s.parts_dropped},
                          {"parts_quarantined", s.parts_quarantined}};
   body["team"] = tenant.team();
+  // Shared by every team: sizes and counts only.
+  const store::ColumnCache::Stats cache = store::ColumnCache::Shared().stats();
+  body["column_cache"] = {{"bytes", cache.bytes},
+                          {"capacity", store::ColumnCache::Shared().capacity()},
+                          {"entries", cache.entries},
+                          {"hits", cache.hits},
+                          {"misses", cache.misses}};
   if (xray_daemon_ && tenant.team() == options_.xray_team) {
     const XrayDaemonStats x = xray_daemon_->Stats();
     body["xray_udp"] = {{"datagrams", x.datagrams},

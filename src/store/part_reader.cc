@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <cerrno>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "store/bloom_filter.h"
+#include "store/column_cache.h"
 #include "store/event_batch.h"
 #include "store/file_util.h"
 
@@ -104,10 +106,31 @@ absl::StatusOr<std::shared_ptr<PartReader>> PartReader::Open(const std::string& 
   return std::shared_ptr<PartReader>(new PartReader(path, fd, size, std::move(*footer)));
 }
 
-PartReader::PartReader(std::string path, int fd, uint64_t file_size, PartFooter footer)
-    : path_(std::move(path)), fd_(fd), file_size_(file_size), footer_(std::move(footer)) {}
+namespace {
+std::atomic<uint64_t> next_cache_id{1};
+}  // namespace
 
-PartReader::~PartReader() { ::close(fd_); }
+PartReader::PartReader(std::string path, int fd, uint64_t file_size, PartFooter footer)
+    : path_(std::move(path)),
+      fd_(fd),
+      file_size_(file_size),
+      footer_(std::move(footer)),
+      cache_id_(next_cache_id.fetch_add(1, std::memory_order_relaxed)) {}
+
+PartReader::~PartReader() {
+  ColumnCache::Shared().ErasePart(cache_id_);
+  ::close(fd_);
+}
+
+absl::StatusOr<std::shared_ptr<const ColumnValues>> PartReader::ReadCachedColumn(size_t block, size_t column) const {
+  ColumnCache& cache = ColumnCache::Shared();
+  const auto b = static_cast<uint32_t>(block), c = static_cast<uint32_t>(column);
+  if (auto cached = cache.Lookup(cache_id_, b, c)) return cached;
+  ASSIGN_OR_RETURN(ColumnValues values, ReadColumn(block, column));
+  auto shared = std::make_shared<const ColumnValues>(std::move(values));
+  if (cache.capacity() > 0) cache.Insert(cache_id_, b, c, shared);
+  return shared;
+}
 
 absl::StatusOr<std::string> PartReader::ReadChunkBytes(const ChunkMeta& chunk) const {
   std::string compressed;

@@ -39,6 +39,8 @@ class PartReader {
 
   // One column of a block (reading the column it is encoded against too, if any).
   absl::StatusOr<ColumnValues> ReadColumn(size_t block, size_t column) const;
+  // The same through the process's column cache (store/column_cache.h): what queries read.
+  absl::StatusOr<std::shared_ptr<const ColumnValues>> ReadCachedColumn(size_t block, size_t column) const;
   // Every column of a block, each read and decoded once.
   absl::StatusOr<std::vector<ColumnValues>> ReadBlock(size_t block) const;
   // Rows [begin, end) of a block as events (every column read).
@@ -58,6 +60,7 @@ class PartReader {
   int fd_;
   const uint64_t file_size_;
   const PartFooter footer_;
+  const uint64_t cache_id_;  // unique in the process, for the column cache
 };
 
 }  // namespace waggle::store

@@ -43,9 +43,7 @@ class PartBlockUnit final : public ScanUnit {
     return chunk.values_filter.empty() || BloomFilterMayContain(chunk.values_filter, value);
   }
   absl::StatusOr<std::shared_ptr<const ColumnValues>> Read(size_t column) const override {
-    auto values = part_->ReadColumn(block_, column);
-    if (!values.ok()) return values.status();
-    return std::make_shared<const ColumnValues>(std::move(*values));
+    return part_->ReadCachedColumn(block_, column);
   }
 
  private:
