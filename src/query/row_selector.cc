@@ -1,6 +1,8 @@
 #include "query/row_selector.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -15,6 +17,22 @@ struct PreparedFilter {
 namespace {
 
 constexpr int64_t kNanosPerSecond = 1000000000;
+
+// The rows a filter runs over: a selection, or every row of the unit, whose loops then run
+// over contiguous rows (the first filter of a unit inside the time range).
+struct RowSet {
+  const std::vector<uint32_t>* selection = nullptr;  // nullptr: rows [0, count)
+  uint32_t count = 0;
+
+  template <typename F>
+  void ForEach(F f) const {
+    if (selection != nullptr) {
+      for (uint32_t row : *selection) f(row);
+    } else {
+      for (uint32_t row = 0; row < count; ++row) f(row);
+    }
+  }
+};
 
 bool Equal(const CellValue& v, const PreparedLiteral& l) {
   switch (v.type) {
@@ -86,7 +104,7 @@ bool Matches(const CellValue& v, const PreparedFilter& f) {
 }
 
 // Sets match[row] for the rows of `rows`.
-void EvaluateFilter(const ValueColumn& column, const PreparedFilter& f, const std::vector<uint32_t>& rows,
+void EvaluateFilter(const ValueColumn& column, const PreparedFilter& f, const RowSet& rows,
                     std::vector<uint8_t>& match) {
   if (column.dictionary != nullptr) {
     // Each distinct string once, then every row by its code.
@@ -97,22 +115,62 @@ void EvaluateFilter(const ValueColumn& column, const PreparedFilter& f, const st
       by_code[i + 1] = Matches(CellValue{ValueType::kString, 0, 0, dict[i]}, f);
     }
     const auto& codes = column.dictionary->codes;
-    for (uint32_t row : rows) match[row] = by_code[column.types[row] == ValueType::kAbsent ? 0 : codes[row]];
+    rows.ForEach([&](uint32_t row) { match[row] = by_code[column.types[row] == ValueType::kAbsent ? 0 : codes[row]]; });
     return;
   }
-  for (uint32_t row : rows) match[row] = Matches(ValueAt(column, row), f);
+  rows.ForEach([&](uint32_t row) { match[row] = Matches(ValueAt(column, row), f); });
 }
 
 // A numeric comparison (= != > >= < <=) against a number over a stored numeric column: what
 // Compare and Equal decide for a number and a numeric literal, in a typed loop.
 void CompareNumbers(const NumericView& view, FilterOp op, double x, bool absent_matches,
-                    const std::vector<uint32_t>& rows, std::vector<uint8_t>& match) {
+                    const RowSet& rows, std::vector<uint8_t>& match) {
+  if (view.ints != nullptr && view.divisor == 1 && std::fabs(x) < 4503599627370496.0) {
+    // Integers against integer bounds, with no conversion per row. Exact: for an integer v
+    // and |x| < 2^52, v > x iff v > floor(x), v >= x iff v >= ceil(x), and so on (a |v| past
+    // 2^53, where its double would round, lies far from x either way).
+    const auto lo = static_cast<int64_t>(std::floor(x));
+    const auto hi = static_cast<int64_t>(std::ceil(x));
+    const uint8_t* __restrict present = view.present->empty() ? nullptr : view.present->data();
+    const int64_t* __restrict ints = view.ints;
+    uint8_t* __restrict out = match.data();
+    const uint8_t absent = absent_matches;
+    auto run = [&](auto test) {
+      if (rows.selection != nullptr) {
+        for (uint32_t row : *rows.selection) out[row] = present == nullptr || present[row] ? test(ints[row]) : absent;
+        return;
+      }
+      // Every row: branch-free loops over local pointers (the compiler may vectorize them).
+      const uint32_t n = rows.count;
+      if (present == nullptr) {
+        for (uint32_t row = 0; row < n; ++row) out[row] = test(ints[row]);
+      } else {
+        for (uint32_t row = 0; row < n; ++row) {
+          const uint8_t has = present[row] != 0;
+          out[row] = static_cast<uint8_t>((has & test(ints[row])) | ((has ^ 1) & absent));
+        }
+      }
+    };
+    switch (op) {
+      case FilterOp::kEquals:
+        if (lo != hi) return run([](int64_t) { return false; });
+        return run([lo](int64_t v) { return v == lo; });
+      case FilterOp::kNotEquals:
+        if (lo != hi) return run([](int64_t) { return true; });
+        return run([lo](int64_t v) { return v != lo; });
+      case FilterOp::kGreater: return run([lo](int64_t v) { return v > lo; });
+      case FilterOp::kGreaterOrEqual: return run([hi](int64_t v) { return v >= hi; });
+      case FilterOp::kLess: return run([hi](int64_t v) { return v < hi; });
+      case FilterOp::kLessOrEqual: return run([lo](int64_t v) { return v <= lo; });
+      default: return;
+    }
+  }
   auto run = [&](auto test) {
     auto loop = [&](auto value_at) {
       if (view.present->empty()) {
-        for (uint32_t row : rows) match[row] = test(value_at(row));
+        rows.ForEach([&](uint32_t row) { match[row] = test(value_at(row)); });
       } else {
-        for (uint32_t row : rows) match[row] = view.Has(row) ? test(value_at(row)) : absent_matches;
+        rows.ForEach([&](uint32_t row) { match[row] = view.Has(row) ? test(value_at(row)) : absent_matches; });
       }
     };
     if (view.ints == nullptr) return loop([&](uint32_t row) { return view.doubles[row]; });
@@ -134,7 +192,7 @@ void CompareNumbers(const NumericView& view, FilterOp op, double x, bool absent_
 // Numbers), evaluated without building a ValueColumn: strings once per dictionary entry and
 // rows by code, numeric comparisons in a typed loop. False when the field is not held that
 // way or the filter is not one of those (the caller then builds the column).
-absl::StatusOr<bool> EvaluateOnStored(BlockColumns& block, const PreparedFilter& f, const std::vector<uint32_t>& rows,
+absl::StatusOr<bool> EvaluateOnStored(BlockColumns& block, const PreparedFilter& f, const RowSet& rows,
                                       std::vector<uint8_t>& match) {
   const bool absent_matches = Matches(CellValue{}, f);
   ASSIGN_OR_RETURN(const std::optional<StringCodesView> strings, block.StringCodes(f.filter->column));
@@ -145,7 +203,7 @@ absl::StatusOr<bool> EvaluateOnStored(BlockColumns& block, const PreparedFilter&
     for (size_t i = 0; i < values.dictionary.size(); ++i) {
       by_code[i + 1] = Matches(CellValue{ValueType::kString, 0, 0, values.dictionary[i]}, f);
     }
-    for (uint32_t row : rows) match[row] = by_code[values.codes[row]];
+    rows.ForEach([&](uint32_t row) { match[row] = by_code[values.codes[row]]; });
     return true;
   }
   const FilterOp op = f.filter->op;
@@ -161,7 +219,7 @@ absl::StatusOr<bool> EvaluateOnStored(BlockColumns& block, const PreparedFilter&
 }
 
 // Sets match[row] for the rows of `rows`, on the stored column when the field is one.
-absl::Status EvaluateFilter(BlockColumns& block, const PreparedFilter& f, const std::vector<uint32_t>& rows,
+absl::Status EvaluateFilter(BlockColumns& block, const PreparedFilter& f, const RowSet& rows,
                             std::vector<uint8_t>& match) {
   ASSIGN_OR_RETURN(const bool done, EvaluateOnStored(block, f, rows, match));
   if (done) return absl::OkStatus();
@@ -218,22 +276,44 @@ absl::StatusOr<std::optional<std::vector<uint32_t>>> RowSelector::Select(BlockCo
     ASSIGN_OR_RETURN(times, block.Times());
   }
   std::vector<uint32_t> selected;
-  selected.reserve(rows);
-  for (uint32_t row = 0; row < rows; ++row) {
-    if (inside || ((*times)[row] >= start_ns_ && (*times)[row] < end_ns_)) selected.push_back(row);
-  }
-  if (!filters_.empty() && !selected.empty()) {
+  size_t first = 0;  // the filters still to run over `selected`
+  if (inside && !spec_->filter_or && !filters_.empty()) {
+    // The first filter over every row, in contiguous loops; its matches become the selection.
     std::vector<uint8_t> match(rows, 0);
+    RETURN_IF_NOT_OK(EvaluateFilter(block, filters_[0], RowSet{nullptr, rows}, match));
+    // Eight rows at a time: most words of a selective filter are all zero.
+    uint32_t row = 0;
+    for (; row + 8 <= rows; row += 8) {
+      uint64_t word;
+      std::memcpy(&word, match.data() + row, 8);
+      if (word == 0) continue;
+      for (uint32_t r = row; r < row + 8; ++r) {
+        if (match[r]) selected.push_back(r);
+      }
+    }
+    for (; row < rows; ++row) {
+      if (match[row]) selected.push_back(row);
+    }
+    first = 1;
+  } else {
+    selected.reserve(rows);
+    for (uint32_t row = 0; row < rows; ++row) {
+      if (inside || ((*times)[row] >= start_ns_ && (*times)[row] < end_ns_)) selected.push_back(row);
+    }
+  }
+  if (first < filters_.size() && !selected.empty()) {
+    std::vector<uint8_t> match(rows, 0);
+    const RowSet selection{&selected, 0};
     if (spec_->filter_or) {
       std::vector<uint8_t> any(rows, 0);
       for (const PreparedFilter& f : filters_) {
-        RETURN_IF_NOT_OK(EvaluateFilter(block, f, selected, match));
+        RETURN_IF_NOT_OK(EvaluateFilter(block, f, selection, match));
         for (uint32_t row : selected) any[row] |= match[row];
       }
       std::erase_if(selected, [&](uint32_t row) { return !any[row]; });
     } else {
-      for (const PreparedFilter& f : filters_) {
-        RETURN_IF_NOT_OK(EvaluateFilter(block, f, selected, match));
+      for (size_t i = first; i < filters_.size(); ++i) {
+        RETURN_IF_NOT_OK(EvaluateFilter(block, filters_[i], selection, match));
         std::erase_if(selected, [&](uint32_t row) { return !match[row]; });
         if (selected.empty()) break;
       }
