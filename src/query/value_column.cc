@@ -289,15 +289,32 @@ absl::StatusOr<std::optional<NumericView>> BlockColumns::Numbers(const std::stri
     view.present = &values->present;
     return view;
   }
-  const model::HoneycombSpanField* field = WholeFixedField(name, sources);
-  if (field == nullptr || (field->derived != model::DerivedAs::kMillis && field->derived != model::DerivedAs::kInt)) {
+  if (!sources.fixed || !sources.attributes.empty()) return std::nullopt;
+  const model::HoneycombSpanField* field = model::FindHoneycombSpanField(name);
+  if (field == nullptr || field->source == FixedColumn::kCount ||
+      (field->derived != model::DerivedAs::kMillis && field->derived != model::DerivedAs::kInt)) {
     return std::nullopt;
   }
   ASSIGN_OR_RETURN(const ColumnValues* values, Physical(Index(field->source)));
   view.ints = values->ints.data();
   view.divisor = field->derived == model::DerivedAs::kMillis ? 1e6 : 1;
   static const std::vector<uint8_t> kEveryRow;
-  view.present = &kEveryRow;
+  if (WholeFixedField(name, sources) != nullptr) {
+    view.present = &kEveryRow;
+    return view;
+  }
+  // The field exists on some rows only (duration_ms on spans, not on their span events and
+  // links): those rows are the present ones.
+  std::vector<uint8_t>& mask = applies_masks_[static_cast<int>(field->applies)];
+  if (mask.empty()) {
+    ASSIGN_OR_RETURN(const ColumnValues* types, Physical(Index(FixedColumn::kAnnotationType)));
+    mask.resize(unit_.rows());
+    for (size_t row = 0; row < mask.size(); ++row) {
+      mask[row] = model::Applies(field->applies, static_cast<AnnotationType>(types->ints[row]));
+    }
+    bytes_ += mask.size();
+  }
+  view.present = &mask;
   return view;
 }
 

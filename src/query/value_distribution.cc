@@ -7,15 +7,6 @@
 namespace waggle::query {
 namespace {
 
-// Values closer to zero than this count as zero (far below any duration or size users query,
-// and above the subnormals, whose exponent bits do not give their magnitude).
-constexpr double kMinMagnitude = 1e-300;
-
-int32_t BucketIndex(double magnitude) {
-  const auto bits = std::bit_cast<uint64_t>(magnitude);
-  return static_cast<int32_t>(bits >> (52 - ValueDistribution::kSubBucketBits));  // exponent and top mantissa bits
-}
-
 double BucketMiddle(int32_t index) {
   constexpr int kSub = 1 << ValueDistribution::kSubBucketBits;
   const int exponent = index >> ValueDistribution::kSubBucketBits;
@@ -38,20 +29,6 @@ void ValueDistribution::Buckets::Add(int32_t index, double weight) {
     weights.resize(static_cast<size_t>(index - first) + 1, 0.0);
   }
   weights[static_cast<size_t>(index - first)] += weight;
-}
-
-void ValueDistribution::Add(double value, double weight) {
-  if (!std::isfinite(value) || weight <= 0) return;
-  if (total_weight_ == 0) {
-    min_ = max_ = value;
-  } else {
-    min_ = std::min(min_, value);
-    max_ = std::max(max_, value);
-  }
-  total_weight_ += weight;
-  if (sketched_) return AddToSketch(value, weight);
-  values_.emplace_back(value, weight);
-  if (values_.size() > kExactLimit) Sketch();
 }
 
 void ValueDistribution::AddToSketch(double value, double weight) {

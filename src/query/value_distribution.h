@@ -7,6 +7,9 @@
 // Distributions of the same column merge (threads, time buckets into totals).
 #pragma once
 
+#include <algorithm>
+#include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -19,7 +22,25 @@ class ValueDistribution {
   static constexpr size_t kExactLimit = 8192;
   static constexpr int kSubBucketBits = 7;  // 128 buckets per power of two
 
-  void Add(double value, double weight);
+  // Inline: it runs once per row of a percentile or heatmap query.
+  void Add(double value, double weight) {
+    if (!std::isfinite(value) || weight <= 0) return;
+    if (total_weight_ == 0) {
+      min_ = max_ = value;
+    } else {
+      min_ = std::min(min_, value);
+      max_ = std::max(max_, value);
+    }
+    total_weight_ += weight;
+    if (!sketched_) {
+      values_.emplace_back(value, weight);
+      if (values_.size() > kExactLimit) Sketch();
+      return;
+    }
+    // A positive value in a bucket already held: the common case once sketched.
+    if (value >= kMinMagnitude && positive_.TryAdd(BucketIndex(value), weight)) return;
+    AddToSketch(value, weight);
+  }
   void Merge(const ValueDistribution& other);
 
   bool exact() const { return !sketched_; }
@@ -42,7 +63,19 @@ class ValueDistribution {
     int32_t first = 0;
     std::vector<double> weights;
     void Add(int32_t index, double weight);
+    bool TryAdd(int32_t index, double weight) {
+      const auto offset = static_cast<size_t>(static_cast<uint32_t>(index - first));
+      if (offset >= weights.size()) return false;
+      weights[offset] += weight;
+      return true;
+    }
   };
+  // Values closer to zero than this count as zero (far below any duration or size users
+  // query, and above the subnormals, whose exponent bits do not give their magnitude).
+  static constexpr double kMinMagnitude = 1e-300;
+  static int32_t BucketIndex(double magnitude) {  // exponent and top mantissa bits
+    return static_cast<int32_t>(std::bit_cast<uint64_t>(magnitude) >> (52 - kSubBucketBits));
+  }
 
   void Sketch();
   void AddToSketch(double value, double weight);
