@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <numeric>
 
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -295,10 +296,13 @@ absl::StatusOr<std::optional<std::vector<uint32_t>>> RowSelector::Select(BlockCo
       if (match[row]) selected.push_back(row);
     }
     first = 1;
+  } else if (inside) {
+    selected.resize(rows);
+    std::iota(selected.begin(), selected.end(), 0u);
   } else {
     selected.reserve(rows);
     for (uint32_t row = 0; row < rows; ++row) {
-      if (inside || ((*times)[row] >= start_ns_ && (*times)[row] < end_ns_)) selected.push_back(row);
+      if ((*times)[row] >= start_ns_ && (*times)[row] < end_ns_) selected.push_back(row);
     }
   }
   if (first < filters_.size() && !selected.empty()) {

@@ -2,6 +2,8 @@
 // value as the int). A string dictionary is hashed once per entry, then rows by their codes.
 #include <absl/container/flat_hash_set.h>
 
+#include <algorithm>
+
 #include "common/status_macros.h"
 #include "query/aggregate/functions.h"
 
@@ -17,12 +19,17 @@ class CountDistinctFunction final : public PlainAggregateFunction<DistinctState>
   explicit CountDistinctFunction(std::string column) : PlainAggregateFunction(Family::kDistinct, std::move(column)) {}
 
   absl::Status AddBatch(BlockColumns& block, const AggregateBatch& batch, uint64_t& bytes) const override {
-    ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(this->column()));
     auto add = [&](size_t i, uint64_t hash) {
       auto& hashes = state(batch.places[i]).hashes;
       if (!hashes) hashes = std::make_unique<absl::flat_hash_set<uint64_t>>(), bytes += 64;
       if (hashes->insert(hash).second) bytes += 16;
     };
+    ASSIGN_OR_RETURN(const std::optional<StringCodesView> strings, block.StringCodes(this->column()));
+    if (strings) {
+      AddCodes(*strings, batch, add);
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(this->column()));
     if (column->dictionary != nullptr) {
       const auto& dictionary = column->dictionary->dictionary;
       std::vector<uint64_t> code_hashes(dictionary.size() + 1);
@@ -41,6 +48,35 @@ class CountDistinctFunction final : public PlainAggregateFunction<DistinctState>
       }
     }
     return absl::OkStatus();
+  }
+
+  // A field held as one string column: rows by their codes. When every row of the batch
+  // goes to one cell (no breakdown, no series), each code present is inserted once.
+  template <typename Add>
+  static void AddCodes(const StringCodesView& strings, const AggregateBatch& batch, Add add) {
+    const store::ColumnValues& values = *strings.values;
+    const auto& dictionary = values.dictionary;
+    auto hash_of = [&](uint32_t code) {
+      return HashValue(CellValue{ValueType::kString, 0, 0, code == 0 ? std::string_view() : dictionary[code - 1]});
+    };
+    const bool zero_present = strings.zero_is_empty;  // code 0: "" (a span field), else absent
+    if (batch.size == 0) return;
+    const bool one_cell = std::all_of(batch.places, batch.places + batch.size,
+                                      [&](char* place) { return place == batch.places[0]; });
+    if (one_cell) {
+      std::vector<uint8_t> seen(dictionary.size() + 1);
+      for (size_t i = 0; i < batch.size; ++i) seen[values.codes[batch.rows[i]]] = 1;
+      for (uint32_t code = zero_present ? 0 : 1; code < seen.size(); ++code) {
+        if (seen[code]) add(0, hash_of(code));
+      }
+      return;
+    }
+    std::vector<uint64_t> code_hashes(dictionary.size() + 1);
+    for (uint32_t code = 0; code < code_hashes.size(); ++code) code_hashes[code] = hash_of(code);
+    for (size_t i = 0; i < batch.size; ++i) {
+      const uint32_t code = values.codes[batch.rows[i]];
+      if (code != 0 || zero_present) add(i, code_hashes[code]);
+    }
   }
 
   void Merge(char* into, char* from, bool steal) const override {
