@@ -326,9 +326,48 @@ absl::StatusOr<std::optional<StringCodesView>> BlockColumns::StringCodes(const s
     return StringCodesView{values, false};
   }
   const model::HoneycombSpanField* field = WholeFixedField(name, sources);
-  if (field == nullptr || field->derived != model::DerivedAs::kString) return std::nullopt;
-  ASSIGN_OR_RETURN(const ColumnValues* values, Physical(Index(field->source)));
-  return StringCodesView{values, true};
+  if (field != nullptr && field->derived == model::DerivedAs::kString) {
+    ASSIGN_OR_RETURN(const ColumnValues* values, Physical(Index(field->source)));
+    return StringCodesView{values, true};
+  }
+  // A span field sent as an attribute too (service.name as a resource attribute): the
+  // attribute's value where it has one, else the span field's. Both dictionaries in one,
+  // codes made once per block; a string in both has two codes, which readers treat alike.
+  if (!sources.fixed || sources.attributes.size() != 1 ||
+      unit_.columns()[sources.attributes[0]].type != model::AttributeType::kString) {
+    return std::nullopt;
+  }
+  field = model::FindHoneycombSpanField(name);
+  if (field == nullptr || field->source == FixedColumn::kCount || field->derived != model::DerivedAs::kString) {
+    return std::nullopt;
+  }
+  if (auto it = merged_.find(name); it != merged_.end()) return StringCodesView{it->second.get(), false};
+  ASSIGN_OR_RETURN(const ColumnValues* attribute, Physical(sources.attributes[0]));
+  ASSIGN_OR_RETURN(const ColumnValues* span, Physical(Index(field->source)));
+  ASSIGN_OR_RETURN(const ColumnValues* annotations, Physical(Index(FixedColumn::kAnnotationType)));
+  auto merged = std::make_unique<ColumnValues>();
+  const auto a = static_cast<uint32_t>(attribute->dictionary.size());
+  const auto f = static_cast<uint32_t>(span->dictionary.size());
+  merged->dictionary.reserve(a + f + 1);
+  merged->dictionary.insert(merged->dictionary.end(), attribute->dictionary.begin(), attribute->dictionary.end());
+  merged->dictionary.insert(merged->dictionary.end(), span->dictionary.begin(), span->dictionary.end());
+  merged->dictionary.emplace_back();  // the span field's "" (its code 0)
+  const uint32_t rows = unit_.rows();
+  merged->codes.resize(rows);
+  for (uint32_t row = 0; row < rows; ++row) {
+    const uint32_t code = attribute->codes[row];
+    if (code != 0) {
+      merged->codes[row] = code;
+    } else if (!model::Applies(field->applies, static_cast<AnnotationType>(annotations->ints[row]))) {
+      merged->codes[row] = 0;
+    } else {
+      merged->codes[row] = span->codes[row] != 0 ? a + span->codes[row] : a + f + 1;
+    }
+  }
+  bytes_ += merged->codes.size() * 4 + merged->dictionary.size() * sizeof(std::string_view);
+  const ColumnValues* raw = merged.get();
+  merged_.emplace(name, std::move(merged));
+  return StringCodesView{raw, false};
 }
 
 absl::StatusOr<const ValueColumn*> BlockColumns::Column(const std::string& name) {

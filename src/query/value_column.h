@@ -137,6 +137,7 @@ class BlockColumns {
   std::unordered_map<size_t, std::shared_ptr<const store::ColumnValues>> physical_;
   std::unordered_map<std::string, std::unique_ptr<ValueColumn>> columns_;
   std::vector<std::unique_ptr<std::string>> owned_strings_;  // hex ids made for this unit
+  std::unordered_map<std::string, std::unique_ptr<store::ColumnValues>> merged_;  // StringCodes of two sources
   std::unordered_map<int, std::vector<uint8_t>> applies_masks_;  // by model::AppliesTo: rows a span field exists on
   size_t bytes_ = 0;
 };
