@@ -117,30 +117,31 @@ std::vector<std::string> FieldsOf(const QuerySpec& spec) {
   return fields;
 }
 
-BlockColumns::BlockColumns(const store::ScanUnit& unit) : unit_(unit) {
-  const auto& columns = unit.columns();
+BlockColumns::BlockColumns(const store::ScanUnit& unit) : unit_(unit) {}
+
+const ColumnSources& BlockColumns::Sources(const std::string& name) const {
+  // Found when first asked (a query reads a few names of a unit's tens of columns; indexing
+  // every column for each unit cost more than the few lookups).
+  for (const auto& [known, sources] : sources_) {
+    if (known == name) return sources;
+  }
+  ColumnSources sources;
+  const auto& columns = unit_.columns();
   for (size_t c = Index(FixedColumn::kCount); c < columns.size(); ++c) {
-    attributes_by_key_[columns[c].key].push_back(c);
+    if (columns[c].key == name) sources.attributes.push_back(c);
   }
   // Later origins win (derived > span > scope > resource), as in HoneycombFields.
-  for (auto& [key, list] : attributes_by_key_) {
-    std::stable_sort(list.begin(), list.end(),
-                     [&](size_t a, size_t b) { return columns[a].origin > columns[b].origin; });
-  }
-}
-
-ColumnSources BlockColumns::Sources(const std::string& name) const {
-  ColumnSources sources;
-  if (auto it = attributes_by_key_.find(name); it != attributes_by_key_.end()) sources.attributes = it->second;
+  std::stable_sort(sources.attributes.begin(), sources.attributes.end(),
+                   [&](size_t a, size_t b) { return columns[a].origin > columns[b].origin; });
   sources.fixed = IsFixedField(name);
-  return sources;
+  return sources_.emplace_back(name, std::move(sources)).second;
 }
 
 absl::StatusOr<const ColumnValues*> BlockColumns::Physical(size_t column) {
   auto it = physical_.find(column);
   if (it != physical_.end()) return it->second.get();
   ASSIGN_OR_RETURN(std::shared_ptr<const ColumnValues> values, unit_.Read(column));
-  bytes_ += values->ints.size() * 8 + values->doubles.size() * 8 + values->codes.size() * 4 + values->fixed.size() +
+  bytes_ += values->ints.size() * 8 + values->doubles.size() * 8 + values->codes.size() * 4 + values->fixed.size() + values->int_codes.size() +
             values->present.size();
   for (std::string_view s : values->dictionary) bytes_ += s.size();
   const ColumnValues* raw = values.get();
@@ -274,7 +275,7 @@ const model::HoneycombSpanField* BlockColumns::WholeFixedField(const std::string
 }
 
 absl::StatusOr<std::optional<NumericView>> BlockColumns::Numbers(const std::string& name) {
-  const ColumnSources sources = Sources(name);
+  const ColumnSources& sources = Sources(name);
   NumericView view;
   if (!sources.fixed && sources.attributes.size() == 1) {
     const size_t column = sources.attributes[0];
@@ -283,6 +284,7 @@ absl::StatusOr<std::optional<NumericView>> BlockColumns::Numbers(const std::stri
     ASSIGN_OR_RETURN(const ColumnValues* values, Physical(column));
     if (type == model::AttributeType::kInt) {
       view.ints = values->ints.data();
+      if (!values->int_codes.empty()) view.coded = values;
     } else {
       view.doubles = values->doubles.data();
     }
@@ -301,6 +303,7 @@ absl::StatusOr<std::optional<NumericView>> BlockColumns::Numbers(const std::stri
   static const std::vector<uint8_t> kEveryRow;
   if (WholeFixedField(name, sources) != nullptr) {
     view.present = &kEveryRow;
+    if (view.divisor == 1 && !values->int_codes.empty()) view.coded = values;
     return view;
   }
   // The field exists on some rows only (duration_ms on spans, not on their span events and
@@ -319,7 +322,7 @@ absl::StatusOr<std::optional<NumericView>> BlockColumns::Numbers(const std::stri
 }
 
 absl::StatusOr<std::optional<StringCodesView>> BlockColumns::StringCodes(const std::string& name) {
-  const ColumnSources sources = Sources(name);
+  const ColumnSources& sources = Sources(name);
   if (!sources.fixed && sources.attributes.size() == 1) {
     if (unit_.columns()[sources.attributes[0]].type != model::AttributeType::kString) return std::nullopt;
     ASSIGN_OR_RETURN(const ColumnValues* values, Physical(sources.attributes[0]));
@@ -374,7 +377,7 @@ absl::StatusOr<const ValueColumn*> BlockColumns::Column(const std::string& name)
   if (auto it = columns_.find(name); it != columns_.end()) return it->second.get();
   const size_t rows = unit_.rows();
   auto out = std::make_unique<ValueColumn>();
-  const ColumnSources sources = Sources(name);
+  const ColumnSources& sources = Sources(name);
   const auto& descriptors = unit_.columns();
   // Only the arrays of the types this name has here (a value array per row is 8-16 bytes).
   bool need_ints = false, need_doubles = false, need_strings = false;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,6 +95,9 @@ struct NumericView {
   const double* doubles = nullptr;
   double divisor = 1;
   const std::vector<uint8_t>* present = nullptr;  // empty: every row has a value
+  // Set when the ints are also a byte a row (store::AddIntCodes) and the codes' absent rows
+  // are exactly the view's: filters may then test each distinct value once.
+  const store::ColumnValues* coded = nullptr;
 
   bool Has(size_t row) const { return present->empty() || (*present)[row] != 0; }
   double At(size_t row) const { return ints != nullptr ? static_cast<double>(ints[row]) / divisor : doubles[row]; }
@@ -112,7 +116,7 @@ class BlockColumns {
   explicit BlockColumns(const store::ScanUnit& unit);
 
   const store::ScanUnit& unit() const { return unit_; }
-  ColumnSources Sources(const std::string& name) const;
+  const ColumnSources& Sources(const std::string& name) const;
   absl::StatusOr<const store::ColumnValues*> Physical(size_t column);
   absl::StatusOr<const ValueColumn*> Column(const std::string& name);
   // The field as one stored column, when it is one here (nullopt: use Column): an int or
@@ -133,7 +137,7 @@ class BlockColumns {
   absl::Status FillFixed(const std::string& name, ValueColumn& out, const store::ColumnValues** dictionary);
 
   const store::ScanUnit& unit_;
-  std::unordered_map<std::string, std::vector<size_t>> attributes_by_key_;
+  mutable std::deque<std::pair<std::string, ColumnSources>> sources_;  // by field name, as asked
   std::unordered_map<size_t, std::shared_ptr<const store::ColumnValues>> physical_;
   std::unordered_map<std::string, std::unique_ptr<ValueColumn>> columns_;
   std::vector<std::unique_ptr<std::string>> owned_strings_;  // hex ids made for this unit

@@ -9,7 +9,8 @@ ColumnCache& ColumnCache::Shared() {
 
 uint64_t ColumnCache::BytesOf(const ColumnValues& v) {
   uint64_t bytes = sizeof(ColumnValues) + v.present.size() + v.ints.size() * 8 + v.doubles.size() * 8 +
-                   v.codes.size() * 4 + v.fixed.size() + v.dictionary.size() * sizeof(std::string_view);
+                   v.codes.size() * 4 + v.fixed.size() + v.int_codes.size() + v.int_dictionary.size() * 8 +
+                   v.code_starts.size() * 4 + v.code_rows.size() * 2 + v.dictionary.size() * sizeof(std::string_view);
   for (std::string_view s : v.dictionary) bytes += s.size();
   return bytes;
 }

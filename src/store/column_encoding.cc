@@ -4,10 +4,12 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <numeric>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -283,6 +285,65 @@ absl::Status DecodeInts(std::string_view data, uint32_t rows, ColumnValues* out,
   }
   Scatter(values, out->present, rows, &out->ints);
   return absl::OkStatus();
+}
+
+void AddIntCodes(ColumnValues* values) {
+  const std::vector<int64_t>& ints = values->ints;
+  const size_t rows = ints.size();
+  if (rows == 0 || rows > kMaxBlockRows) return;  // code_rows holds 16-bit rows
+  // The range first (one pass): wide columns (durations, times) leave at once.
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (size_t row = 0; row < rows; ++row) {
+    if (!values->Has(row)) continue;
+    lo = std::min(lo, ints[row]);
+    hi = std::max(hi, ints[row]);
+  }
+  constexpr uint64_t kMaxSpan = 4096;
+  if (lo > hi || static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) >= kMaxSpan) return;
+  std::array<uint8_t, kMaxSpan> code_of;  // code + 1 of value lo + i; 0: not seen yet
+  std::fill_n(code_of.begin(), static_cast<size_t>(hi - lo) + 1, 0);
+  std::vector<int64_t> dictionary;
+  std::vector<uint8_t> codes(rows);
+  for (size_t row = 0; row < rows; ++row) {
+    if (!values->Has(row)) {
+      codes[row] = kAbsentIntCode;
+      continue;
+    }
+    uint8_t& code = code_of[static_cast<size_t>(ints[row] - lo)];
+    if (code == 0) {
+      if (dictionary.size() == kAbsentIntCode) return;  // too many distinct values
+      dictionary.push_back(ints[row]);
+      code = static_cast<uint8_t>(dictionary.size());
+    }
+    codes[row] = static_cast<uint8_t>(code - 1);
+  }
+  // Codes in the order of their values, so that a range of values is a range of codes.
+  std::vector<uint8_t> order(dictionary.size());
+  std::iota(order.begin(), order.end(), uint8_t{0});
+  std::sort(order.begin(), order.end(), [&](uint8_t a, uint8_t b) { return dictionary[a] < dictionary[b]; });
+  std::array<uint8_t, 256> sorted_code;
+  sorted_code[kAbsentIntCode] = kAbsentIntCode;
+  std::vector<int64_t> sorted(dictionary.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    sorted_code[order[i]] = static_cast<uint8_t>(i);
+    sorted[i] = dictionary[order[i]];
+  }
+  for (uint8_t& code : codes) code = sorted_code[code];
+  // The rows of each code, by a counting sort (absent rows are in none).
+  std::vector<uint32_t> starts(sorted.size() + 1, 0);
+  for (uint8_t code : codes) {
+    if (code != kAbsentIntCode) ++starts[code + 1];
+  }
+  for (size_t c = 1; c < starts.size(); ++c) starts[c] += starts[c - 1];
+  std::vector<uint16_t> code_rows(starts.back());
+  std::vector<uint32_t> next(starts.begin(), starts.end() - 1);
+  for (size_t row = 0; row < rows; ++row) {
+    if (codes[row] != kAbsentIntCode) code_rows[next[codes[row]]++] = static_cast<uint16_t>(row);
+  }
+  values->code_starts = std::move(starts);
+  values->code_rows = std::move(code_rows);
+  values->int_dictionary = std::move(sorted);
+  values->int_codes = std::move(codes);
 }
 
 void EncodeDoubles(std::span<const double> values, const std::vector<uint8_t>& present,

@@ -51,9 +51,26 @@ struct ColumnValues {
   std::vector<uint32_t> codes;          // strings: 0 = absent
   std::string fixed;                    // fixed-width bytes: rows * width
   uint32_t width = 0;
+  // Ints of few distinct values (a status code), also as a byte a row (AddIntCodes):
+  // int_codes[row] indexes int_dictionary (ascending), or is kAbsentIntCode. Empty otherwise.
+  // Filters test each distinct value once, then read a byte a row instead of eight; a range
+  // of values is a range of codes.
+  std::vector<int64_t> int_dictionary;
+  std::vector<uint8_t> int_codes;
+  // The rows of each of those codes, ascending (an inverted index of the block): code c's
+  // rows are code_rows[code_starts[c] .. code_starts[c + 1]). A selective filter (status >=
+  // 500) takes its rows from here instead of testing every row.
+  std::vector<uint32_t> code_starts;
+  std::vector<uint16_t> code_rows;
 
   bool Has(size_t row) const { return present.empty() || present[row] != 0; }
 };
+
+inline constexpr uint8_t kAbsentIntCode = 255;
+
+// Fills int_dictionary, int_codes, code_starts and code_rows when the present values of an int
+// column span less than 4096 and hold at most 255 distinct values; otherwise leaves them empty.
+void AddIntCodes(ColumnValues* values);
 
 // `present` has one byte per row, or is empty when every row has a value; `values` holds
 // the values of the present rows only, in row order.

@@ -127,6 +127,7 @@ absl::StatusOr<std::shared_ptr<const ColumnValues>> PartReader::ReadCachedColumn
   const auto b = static_cast<uint32_t>(block), c = static_cast<uint32_t>(column);
   if (auto cached = cache.Lookup(cache_id_, b, c)) return cached;
   ASSIGN_OR_RETURN(ColumnValues values, ReadColumn(block, column));
+  if (footer_.columns.at(column).physical_type() == PhysicalType::kInt) AddIntCodes(&values);
   auto shared = std::make_shared<const ColumnValues>(std::move(values));
   if (cache.capacity() > 0) cache.Insert(cache_id_, b, c, shared);
   return shared;

@@ -9,6 +9,9 @@
 //   load-otlp                      OTLP/JSON ExportTraceServiceRequests, one per line
 //   {"resourceSpans":[...]}
 //
+//   block-rows <n>                 rows per block of the parts (default 4: queries cross many
+//                                  units and skip some)
+//
 //   query <dataset|__all__> [series]   a JSON spec or the text form (query/query_text.h),
 //   COUNT GROUP BY name START 2026-01-01T00:00:00Z END 2026-01-01T01:00:00Z
 //   ----
@@ -71,6 +74,7 @@ struct LoadSection {
 
 struct GoldenFile {
   std::vector<std::string> lines;
+  uint32_t block_rows = 4;  // tiny blocks: queries cross many units and skip some
   std::vector<LoadSection> loads;
   std::vector<QueryCase> queries;
 };
@@ -97,7 +101,10 @@ GoldenFile ParseGolden(const fs::path& path) {
     std::istringstream words(line);
     std::string keyword;
     words >> keyword;
-    if (keyword == "load" || keyword == "load-otlp") {
+    if (keyword == "block-rows") {
+      words >> file.block_rows;
+      ++i;
+    } else if (keyword == "load" || keyword == "load-otlp") {
       LoadSection load;
       load.line = i + 1;
       load.otlp = keyword == "load-otlp";
@@ -119,7 +126,7 @@ GoldenFile ParseGolden(const fs::path& path) {
       q.expected_end = i;
       file.queries.push_back(std::move(q));
     } else {
-      ADD_FAILURE() << path << ":" << i + 1 << ": expected load, load-otlp or query, got: " << line;
+      ADD_FAILURE() << path << ":" << i + 1 << ": expected block-rows, load, load-otlp or query, got: " << line;
       ++i;
     }
   }
@@ -230,7 +237,7 @@ TEST_P(GoldenTest, Case) {
   fs::remove_all(dir);
   store::EmbeddedStoreOptions options;
   options.data_dir = dir.string();
-  options.part.block_rows = 4;  // tiny blocks: queries cross many units and skip some
+  options.part.block_rows = file.block_rows;
   auto store = store::EmbeddedStore::Open(options);
   ASSERT_TRUE(store.ok()) << store.status();
   for (std::vector<model::Event>& events : LoadBatches(file, path)) {

@@ -104,6 +104,45 @@ TEST(IntEncodingTest, AbsentRows) {
   }
 }
 
+TEST(IntCodesTest, FewValuesBecomeCodesInValueOrderWithTheirRows) {
+  ColumnValues values;
+  values.ints = {502, 200, 0, 404, 200, 500, 0, 200};
+  values.present = {1, 1, 0, 1, 1, 1, 0, 1};
+  AddIntCodes(&values);
+  EXPECT_EQ(values.int_dictionary, (std::vector<int64_t>{200, 404, 500, 502}));
+  EXPECT_EQ(values.int_codes, (std::vector<uint8_t>{3, 0, kAbsentIntCode, 1, 0, 2, kAbsentIntCode, 0}));
+  EXPECT_EQ(values.code_starts, (std::vector<uint32_t>{0, 3, 4, 5, 6}));
+  EXPECT_EQ(values.code_rows, (std::vector<uint16_t>{1, 4, 7, 3, 5, 0}));
+}
+
+TEST(IntCodesTest, WideOrManyValuedColumnsGetNone) {
+  ColumnValues wide;
+  wide.ints = {0, 4096};
+  AddIntCodes(&wide);
+  EXPECT_TRUE(wide.int_codes.empty());
+  EXPECT_TRUE(wide.code_rows.empty());
+
+  ColumnValues narrow;  // a span of 4095 is still coded
+  narrow.ints = {-5, 4090, -5};
+  AddIntCodes(&narrow);
+  EXPECT_EQ(narrow.int_dictionary, (std::vector<int64_t>{-5, 4090}));
+  EXPECT_EQ(narrow.int_codes, (std::vector<uint8_t>{0, 1, 0}));
+
+  ColumnValues many;  // 256 distinct values: one more than the codes hold
+  for (int64_t v = 0; v < 256; ++v) many.ints.push_back(v);
+  AddIntCodes(&many);
+  EXPECT_TRUE(many.int_codes.empty());
+  many.ints.pop_back();
+  AddIntCodes(&many);
+  EXPECT_EQ(many.int_dictionary.size(), 255u);
+
+  ColumnValues absent;  // no present value
+  absent.ints = {0, 0};
+  absent.present = {0, 0};
+  AddIntCodes(&absent);
+  EXPECT_TRUE(absent.int_codes.empty());
+}
+
 TEST(DoubleEncodingTest, RoundTrip) {
   std::vector<double> values = {0.5, -3.25, 1e300};
   std::vector<uint8_t> present = {1, 0, 1, 1};
