@@ -11,7 +11,9 @@
 #      COUNT WHERE app.user_id = <a user> GROUP BY service.name   (no series)
 #      COUNT_DISTINCT(app.user_id)                          (no series)
 #      COUNT WHERE http.status_code >= 500 GROUP BY http.route   (no series)
-#    and GET /api/traces/<id> for LOOKUPS trace ids sampled during the load (one keep-alive
+#    then X-Ray's GetTraceSummaries (one page, `service("backend-flask") { fault }`, curl's
+#    time_total), BubbleUp on the spans of 300 ms or more (stats.seconds), and GET
+#    /api/traces/<id> for LOOKUPS trace ids sampled during the load (one keep-alive
 #    connection, curl's time_total per request).
 # 3. Stops Waggle, exports the same rows (bench/clickhouse_export.cc, zstd-compressed TSV) and
 #    runs bench/peers/query_peers.mjs: ClickHouse 26 (npm chdb, in-process) and DuckDB
@@ -88,6 +90,20 @@ waggle_query "P99(duration_ms) BY name" "{\"calculations\":[{\"op\":\"P99\",\"co
 waggle_query "COUNT BY service WHERE user" "{\"calculations\":[{\"op\":\"COUNT\"}],\"breakdowns\":[\"service.name\"],\"filters\":[{\"column\":\"app.user_id\",\"op\":\"=\",\"value\":\"$USER_ID\"}],$TIME}" true
 waggle_query "COUNT_DISTINCT(app.user_id)" "{\"calculations\":[{\"op\":\"COUNT_DISTINCT\",\"column\":\"app.user_id\"}],$TIME}" true
 waggle_query "COUNT BY http.route WHERE status >= 500" "{\"calculations\":[{\"op\":\"COUNT\"}],\"breakdowns\":[\"http.route\"],\"filters\":[{\"column\":\"http.status_code\",\"op\":\">=\",\"value\":500}],$TIME}" true
+# X-Ray GetTraceSummaries, one page (the newest 500 traces, filtered), and BubbleUp on the
+# heatmap's slow region (spans of 300 ms or more), as the peers below answer them.
+SUMMARIES="{\"StartTime\":$START,\"EndTime\":$END,\"FilterExpression\":\"service(\\\"backend-flask\\\") { fault }\"}"
+curl -sf -X POST "http://$WAGGLE_HTTP/TraceSummaries" -d "$SUMMARIES" > "$WORK/summaries.json"
+echo "waggle GetTraceSummaries: $(node -e 'console.log(require(process.argv[1]).TraceSummaries.length)' "$WORK/summaries.json") traces"
+for _ in $(seq "$RUNS"); do
+  curl -sf -o /dev/null -w '%{time_total}\n' -X POST "http://$WAGGLE_HTTP/TraceSummaries" -d "$SUMMARIES"
+done | summary "waggle GetTraceSummaries {fault} (client wall)"
+BUBBLEUP="{\"query\":{\"calculations\":[{\"op\":\"HEATMAP\",\"column\":\"duration_ms\"}],$TIME},
+  \"selection\":{\"column\":\"duration_ms\",\"start_time\":$START,\"end_time\":$END,\"min\":300,\"max\":1e9}}"
+curl -sf -o /dev/null -X POST "http://$WAGGLE_HTTP/api/bubbleup/__all__" -d "$BUBBLEUP"  # warm-up
+for _ in $(seq "$RUNS"); do
+  curl -sf -X POST "http://$WAGGLE_HTTP/api/bubbleup/__all__" -d "$BUBBLEUP" | json stats.seconds
+done | summary "waggle BubbleUp (duration >= 300 ms, execution)"
 # Trace by id: one connection, each lookup's time_total.
 sed "s|.*|url = http://$WAGGLE_HTTP/api/traces/&\noutput = /dev/null|" "$WORK/sample.txt" > "$WORK/lookup.curl"
 curl -s -K "$WORK/lookup.curl" -w '%{http_code} %{time_total}\n' > "$WORK/lookups.txt"

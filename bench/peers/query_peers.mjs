@@ -131,8 +131,70 @@ for (const [label, chSql, duckSql] of questions) {
   if (only !== 'duckdb') await timeQuery(`clickhouse ${label}`, () => chq(chSql));
   if (only !== 'clickhouse') await timeQuery(`duckdb ${label}`, () => duck.run(duckSql));
 }
-// Trace by id: every span of the trace, as a trace view asks.
 const chCount = (csv) => csv.split('\n').filter(Boolean).length;
+
+// X-Ray GetTraceSummaries, one page, as Waggle answers it (xray/trace_search.h): the 500 largest
+// trace ids of root spans in the range (X-Ray ids: the newest), each trace read whole, kept when a backend-flask span has a fault
+// (trace_view.cc: an error status that is not a 4xx, or an HTTP status >= 500), summarized.
+const fault = (q) => `(status_code = 2 AND NOT (${q('http.status_code')} BETWEEN 400 AND 499)) OR ${q('http.status_code')} >= 500`;
+const summaries = {
+  clickhouse: `WITH candidates AS (SELECT trace_id FROM spans WHERE parent_span_id = unhex('0000000000000000')
+      AND annotation_type = 0 AND ${T} ORDER BY trace_id DESC LIMIT 500)
+    SELECT trace_id, min(start_time_unix_nano) AS first, max(start_time_unix_nano + duration_nano) - first AS duration,
+      maxIf(duration_nano, parent_span_id = unhex('0000000000000000')) AS response_time, max(status_code = 2) AS has_error,
+      groupUniqArray(service_name) AS services, any(${bq('app.user_id')}) AS user, count() AS spans
+    FROM spans WHERE trace_id IN candidates GROUP BY trace_id
+    HAVING max(service_name = 'backend-flask' AND (${fault(bq)})) = 1`,
+  duckdb: `WITH candidates AS (SELECT trace_id FROM spans WHERE parent_span_id = from_hex('0000000000000000')
+      AND annotation_type = 0 AND ${T} ORDER BY trace_id DESC LIMIT 500)
+    SELECT trace_id, min(start_time_unix_nano) AS first, max(start_time_unix_nano + duration_nano) - first AS duration,
+      max(duration_nano) FILTER (WHERE parent_span_id = from_hex('0000000000000000')) AS response_time,
+      max(status_code = 2) AS has_error, list(DISTINCT service_name) AS services, any_value(${quote('app.user_id')}) AS user,
+      count(*) AS spans
+    FROM spans WHERE trace_id IN (SELECT trace_id FROM candidates) GROUP BY trace_id
+    HAVING max(service_name = 'backend-flask' AND (${fault(quote)}))`,
+};
+if (only !== 'duckdb') {
+  console.log(`clickhouse GetTraceSummaries: ${chCount(chq(summaries.clickhouse))} traces`);
+  await timeQuery('clickhouse GetTraceSummaries {fault}', () => chq(summaries.clickhouse));
+}
+if (only !== 'clickhouse') {
+  console.log(`duckdb GetTraceSummaries: ${(await duckRows(summaries.duckdb)).length} traces`);
+  await timeQuery('duckdb GetTraceSummaries {fault}', () => duck.run(summaries.duckdb));
+}
+
+// BubbleUp on a heatmap selection, as Waggle answers it (query/bubble_up.h): spans of 300 ms or
+// more against the rest; every column counted on both sides, strings by value (the 8 largest
+// shares of the selection), numbers in 12 bins between their smallest and largest value. One
+// GROUP BY a column (numbers: after one query for all their ranges); the peers count every row,
+// where Waggle examines at most 128 blocks a side (its counts are exact, its shares sampled).
+const skip = new Set(['trace_id', 'span_id', 'parent_span_id', 'link_trace_id', 'link_span_id', 'start_time_unix_nano']);
+const dims = columns.filter((c) => !skip.has(c.name));
+const numeric = dims.filter((c) => c.type !== 'String');
+const strings = dims.filter((c) => c.type === 'String');
+const SEL = 'duration_nano >= 300000000';
+async function bubbleUp(run, q) {
+  const ranges = await run(`SELECT ${numeric.map((c) => `min(${q(c.name)}), max(${q(c.name)})`).join(', ')}
+    FROM spans WHERE annotation_type = 0 AND ${T}`);
+  for (const c of strings) {
+    await run(`SELECT ${q(c.name)} AS v, count(*) FILTER (WHERE ${SEL}) AS s, count(*) FILTER (WHERE NOT (${SEL})) AS b
+      FROM spans WHERE annotation_type = 0 AND ${T} GROUP BY v ORDER BY s DESC LIMIT 8`);
+  }
+  for (let i = 0; i < numeric.length; i++) {
+    const lo = Number(ranges[2 * i]), hi = Number(ranges[2 * i + 1]);
+    const width = Math.max((hi - lo) / 12, 1e-9);
+    await run(`SELECT least(11, floor((${q(numeric[i].name)} - ${lo}) / ${width})) AS bin,
+      count(*) FILTER (WHERE ${SEL}) AS s, count(*) FILTER (WHERE NOT (${SEL})) AS b
+      FROM spans WHERE annotation_type = 0 AND ${T} GROUP BY bin`);
+  }
+}
+const chRow = async (sql) => chq(sql).trim().split('\n')[0]?.split(',') ?? [];
+if (only !== 'duckdb') await timeQuery('clickhouse BubbleUp (duration >= 300 ms)', () => bubbleUp(chRow, bq));
+if (only !== 'clickhouse') {
+  await timeQuery('duckdb BubbleUp (duration >= 300 ms)', () => bubbleUp(async (sql) => (await duckRows(sql))[0] ?? [], quote));
+}
+
+// Trace by id: every span of the trace, as a trace view asks.
 if (only !== 'duckdb') await timeLookups('clickhouse trace by id', ids, (id) => chCount(chq(`SELECT * FROM spans WHERE trace_id = unhex('${id}')`)));
 if (only !== 'clickhouse') await timeLookups('duckdb trace by id', ids, async (id) => (await duckRows(`SELECT * FROM spans WHERE trace_id = from_hex('${id}')`)).length);
 ch.cleanup?.call(ch, false);

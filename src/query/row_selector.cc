@@ -354,11 +354,48 @@ absl::StatusOr<bool> SelectByCodeRows(BlockColumns& block, const PreparedFilter&
   return true;
 }
 
+// exists / does-not-exist on a field derived from a fixed id column with no attribute of the
+// name here (trace.parent_id does-not-exist: the root spans), the id bytes tested in place
+// rather than made into hex text for every row. False when that is not the filter.
+absl::StatusOr<bool> IdExistence(BlockColumns& block, const PreparedFilter& f, const RowSet& rows,
+                                 std::vector<uint8_t>& match) {
+  const FilterOp op = f.filter->op;
+  if (op != FilterOp::kExists && op != FilterOp::kDoesNotExist) return false;
+  const ColumnSources& sources = block.Sources(f.filter->column);
+  if (!sources.fixed || !sources.attributes.empty()) return false;
+  const model::HoneycombSpanField* field = model::FindHoneycombSpanField(f.filter->column);
+  if (field == nullptr ||
+      (field->derived != model::DerivedAs::kHexId && field->derived != model::DerivedAs::kHexIdNonZero)) {
+    return false;
+  }
+  ASSIGN_OR_RETURN(const store::ColumnValues* ids, block.Physical(static_cast<size_t>(field->source)));
+  ASSIGN_OR_RETURN(const store::ColumnValues* types,
+                   block.Physical(static_cast<size_t>(store::FixedColumn::kAnnotationType)));
+  const size_t width = model::FixedFieldInfoOf(field->source).width;
+  const uint32_t unit_rows = block.unit().rows();
+  if (ids->fixed.size() < size_t{unit_rows} * width || types->ints.size() < unit_rows) {
+    return absl::DataLossError("id column shorter than its block");
+  }
+  const bool zero_is_absent = field->derived == model::DerivedAs::kHexIdNonZero;
+  const uint8_t absent = op == FilterOp::kDoesNotExist;
+  rows.ForEach([&](uint32_t row) {
+    bool has = model::Applies(field->applies, static_cast<model::AnnotationType>(types->ints[row]));
+    if (has && zero_is_absent) {
+      const char* id = ids->fixed.data() + row * width;
+      has = std::any_of(id, id + width, [](char b) { return b != 0; });
+    }
+    match[row] = has ? absent ^ 1 : absent;
+  });
+  return true;
+}
+
 // Sets match[row] for the rows of `rows`, on the stored column when the field is one.
 absl::Status EvaluateFilter(BlockColumns& block, const PreparedFilter& f, const std::vector<uint8_t>& table,
                             const RowSet& rows, std::vector<uint8_t>& match) {
   ASSIGN_OR_RETURN(const bool done, EvaluateOnStored(block, f, table, rows, match));
   if (done) return absl::OkStatus();
+  ASSIGN_OR_RETURN(const bool ids_done, IdExistence(block, f, rows, match));
+  if (ids_done) return absl::OkStatus();
   ASSIGN_OR_RETURN(const ValueColumn* column, block.Column(f.filter->column));
   EvaluateFilter(*column, f, rows, match);
   return absl::OkStatus();
