@@ -378,11 +378,25 @@ absl::StatusOr<bool> IdExistence(BlockColumns& block, const PreparedFilter& f, c
   }
   const bool zero_is_absent = field->derived == model::DerivedAs::kHexIdNonZero;
   const uint8_t absent = op == FilterOp::kDoesNotExist;
+  // Most units hold spans only: then the field applies to every row, known from the range.
+  bool applies_to_all = false;
+  if (const auto range = block.unit().IntRange(static_cast<size_t>(store::FixedColumn::kAnnotationType))) {
+    applies_to_all = range->first >= 0 && range->second <= model::kMaxAnnotationType;
+    for (int64_t t = range->first; applies_to_all && t <= range->second; ++t) {
+      applies_to_all = model::Applies(field->applies, static_cast<model::AnnotationType>(t));
+    }
+  }
   rows.ForEach([&](uint32_t row) {
-    bool has = model::Applies(field->applies, static_cast<model::AnnotationType>(types->ints[row]));
+    bool has = applies_to_all || model::Applies(field->applies, static_cast<model::AnnotationType>(types->ints[row]));
     if (has && zero_is_absent) {
       const char* id = ids->fixed.data() + row * width;
-      has = std::any_of(id, id + width, [](char b) { return b != 0; });
+      if (width == 8) {  // span ids: one word
+        uint64_t word;
+        std::memcpy(&word, id, 8);
+        has = word != 0;
+      } else {
+        has = std::any_of(id, id + width, [](char b) { return b != 0; });
+      }
     }
     match[row] = has ? absent ^ 1 : absent;
   });
