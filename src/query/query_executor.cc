@@ -180,6 +180,7 @@ absl::Status ScanUnit(const Plan& plan, const store::ScanUnit& unit, Partial& pa
     }
   }
   batch.places = partial.places.data();
+  batch.one_place = !plan.series && plan.spec->breakdowns.empty();
   for (const auto& function : plan.functions) {
     RETURN_IF_NOT_OK(function->AddBatch(block, batch, partial.bytes));
   }

@@ -27,6 +27,7 @@ struct AggregateBatch {
   char* const* places = nullptr;
   const double* weights = nullptr;
   double weight = 1;
+  bool one_place = false;  // every row's place is places[0] (no breakdown, no series)
   double WeightOf(size_t i) const { return weights != nullptr ? weights[i] : weight; }
 };
 
