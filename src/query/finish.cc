@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "query/aggregation_state.h"
+#include "query/comparison.h"
 
 namespace waggle::query {
 namespace {
@@ -37,18 +38,6 @@ int CompareGroupValues(const GroupValue& a, const GroupValue& b) {
     case ValueType::kAbsent: return 0;
   }
   return 0;
-}
-
-bool HavingHolds(FilterOp op, double value, double threshold) {
-  switch (op) {
-    case FilterOp::kEquals: return value == threshold;
-    case FilterOp::kNotEquals: return value != threshold;
-    case FilterOp::kGreater: return value > threshold;
-    case FilterOp::kGreaterOrEqual: return value >= threshold;
-    case FilterOp::kLess: return value < threshold;
-    case FilterOp::kLessOrEqual: return value <= threshold;
-    default: return false;
-  }
 }
 
 int FindCalculation(const QuerySpec& spec, CalculationOp op, const std::string& column) {
@@ -231,7 +220,7 @@ absl::StatusOr<QueryResult> Finish(const Plan& plan, Partial& partial, const Que
       const int i = FindCalculation(spec, h.calculate_op, h.column);
       if (i < 0) continue;
       const auto& v = f.row.values[static_cast<size_t>(i)].number;
-      if (!v || !HavingHolds(h.op, *v, h.value)) return true;
+      if (!v || !NumberComparisonHolds(h.op, *v, h.value)) return true;
     }
     return false;
   });

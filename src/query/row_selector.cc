@@ -8,6 +8,7 @@
 
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "query/comparison.h"
 
 namespace waggle::query {
 
@@ -300,18 +301,7 @@ absl::StatusOr<bool> EvaluateOnStored(BlockColumns& block, const PreparedFilter&
 
 // Whether an int passes `v op x`, as CompareNumbers decides it.
 bool IntPasses(FilterOp op, double x, int64_t v) {
-  if (std::fabs(x) >= 4503599627370496.0) {
-    const auto d = static_cast<double>(v);
-    switch (op) {
-      case FilterOp::kEquals: return d == x;
-      case FilterOp::kNotEquals: return d != x;
-      case FilterOp::kGreater: return d > x;
-      case FilterOp::kGreaterOrEqual: return d >= x;
-      case FilterOp::kLess: return d < x;
-      case FilterOp::kLessOrEqual: return d <= x;
-      default: return false;
-    }
-  }
+  if (std::fabs(x) >= 4503599627370496.0) return NumberComparisonHolds(op, static_cast<double>(v), x);
   const auto lo = static_cast<int64_t>(std::floor(x));
   const auto hi = static_cast<int64_t>(std::ceil(x));
   switch (op) {

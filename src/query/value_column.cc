@@ -142,6 +142,7 @@ absl::StatusOr<const ColumnValues*> BlockColumns::Physical(size_t column) {
   if (it != physical_.end()) return it->second.get();
   ASSIGN_OR_RETURN(std::shared_ptr<const ColumnValues> values, unit_.Read(column));
   bytes_ += values->ints.size() * 8 + values->doubles.size() * 8 + values->codes.size() * 4 + values->fixed.size() + values->int_codes.size() +
+            values->code_rows.size() * 2 + values->code_starts.size() * 4 +
             values->present.size();
   for (std::string_view s : values->dictionary) bytes_ += s.size();
   const ColumnValues* raw = values.get();

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <numeric>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -300,50 +299,36 @@ void AddIntCodes(ColumnValues* values) {
   }
   constexpr uint64_t kMaxSpan = 4096;
   if (lo > hi || static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) >= kMaxSpan) return;
-  std::array<uint8_t, kMaxSpan> code_of;  // code + 1 of value lo + i; 0: not seen yet
-  std::fill_n(code_of.begin(), static_cast<size_t>(hi - lo) + 1, 0);
-  std::vector<int64_t> dictionary;
-  std::vector<uint8_t> codes(rows);
+  // Rows per value, then codes by walking the values in order: a range of values is a range
+  // of codes.
+  const auto span = static_cast<size_t>(hi - lo) + 1;
+  std::array<uint16_t, kMaxSpan> code_of{};  // rows of value lo + i, then its code
+  std::array<uint32_t, kMaxSpan> count_of{};
   for (size_t row = 0; row < rows; ++row) {
-    if (!values->Has(row)) {
-      codes[row] = kAbsentIntCode;
-      continue;
-    }
-    uint8_t& code = code_of[static_cast<size_t>(ints[row] - lo)];
-    if (code == 0) {
-      if (dictionary.size() == kAbsentIntCode) return;  // too many distinct values
-      dictionary.push_back(ints[row]);
-      code = static_cast<uint8_t>(dictionary.size());
-    }
-    codes[row] = static_cast<uint8_t>(code - 1);
+    if (values->Has(row)) ++count_of[static_cast<size_t>(ints[row] - lo)];
   }
-  // Codes in the order of their values, so that a range of values is a range of codes.
-  std::vector<uint8_t> order(dictionary.size());
-  std::iota(order.begin(), order.end(), uint8_t{0});
-  std::sort(order.begin(), order.end(), [&](uint8_t a, uint8_t b) { return dictionary[a] < dictionary[b]; });
-  std::array<uint8_t, 256> sorted_code;
-  sorted_code[kAbsentIntCode] = kAbsentIntCode;
-  std::vector<int64_t> sorted(dictionary.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    sorted_code[order[i]] = static_cast<uint8_t>(i);
-    sorted[i] = dictionary[order[i]];
+  std::vector<int64_t> dictionary;
+  std::vector<uint32_t> starts(1, 0);
+  for (size_t i = 0; i < span; ++i) {
+    if (count_of[i] == 0) continue;
+    if (dictionary.size() == kAbsentIntCode) return;  // too many distinct values
+    code_of[i] = static_cast<uint16_t>(dictionary.size());
+    dictionary.push_back(lo + static_cast<int64_t>(i));
+    starts.push_back(starts.back() + count_of[i]);
   }
-  for (uint8_t& code : codes) code = sorted_code[code];
-  // The rows of each code, by a counting sort (absent rows are in none).
-  std::vector<uint32_t> starts(sorted.size() + 1, 0);
-  for (uint8_t code : codes) {
-    if (code != kAbsentIntCode) ++starts[code + 1];
-  }
-  for (size_t c = 1; c < starts.size(); ++c) starts[c] += starts[c - 1];
+  std::vector<uint8_t> codes(rows, kAbsentIntCode);
   std::vector<uint16_t> code_rows(starts.back());
   std::vector<uint32_t> next(starts.begin(), starts.end() - 1);
   for (size_t row = 0; row < rows; ++row) {
-    if (codes[row] != kAbsentIntCode) code_rows[next[codes[row]]++] = static_cast<uint16_t>(row);
+    if (!values->Has(row)) continue;
+    const auto code = static_cast<uint8_t>(code_of[static_cast<size_t>(ints[row] - lo)]);
+    codes[row] = code;
+    code_rows[next[code]++] = static_cast<uint16_t>(row);
   }
+  values->int_dictionary = std::move(dictionary);
+  values->int_codes = std::move(codes);
   values->code_starts = std::move(starts);
   values->code_rows = std::move(code_rows);
-  values->int_dictionary = std::move(sorted);
-  values->int_codes = std::move(codes);
 }
 
 void EncodeDoubles(std::span<const double> values, const std::vector<uint8_t>& present,
